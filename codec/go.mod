@@ -1,0 +1,3 @@
+module github.com/wrenmq/wrenmq/codec
+
+go 1.26
