@@ -13,3 +13,22 @@ type Raw struct {
 	RemainingLength int
 	Body            []byte
 }
+
+// Type returns the packet type in the high nibble of Header.
+func (p *Raw) Type() Type { return Type(p.Header >> 4) }
+
+// Validate always returns nil: a Raw packet is written as given.
+func (p *Raw) Validate(Version) error { return nil }
+
+// AppendTo appends Header, the Remaining Length and Body to dst. The
+// Remaining Length is len(Body) unless RemainingLength is non-negative;
+// values above the protocol maximum are written in as many bytes as they
+// need, which is itself illegal.
+func (p *Raw) AppendTo(dst []byte, _ Version) []byte {
+	rl := p.RemainingLength
+	if rl < 0 {
+		rl = len(p.Body)
+	}
+	dst = appendVarInt(append(dst, p.Header), rl)
+	return append(dst, p.Body...)
+}
