@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package authledger
+
+import (
+	"strings"
+)
+
+// entry is one (filter, access) pair that applies to a client, in the order
+// the ledger gives them: rules in document order, and inside a rule its
+// filters in document order. The first entry whose filter matches a topic
+// decides that topic.
+type entry struct {
+	levels []string
+	access Access
+	// any marks an entry that matches every topic, '$' topics included; it
+	// stands for a non-granting filter whose placeholder could not be filled.
+	any bool
+}
+
+// safePlaceholder reports whether v may be put into a filter: a value that
+// is empty, holds a wildcard or a level separator would change the shape of
+// the filter (a user named "#" must not be granted "users/#").
+func safePlaceholder(v string) bool {
+	return v != "" && !strings.ContainsAny(v, "+#/\x00")
+}
+
+// entries lists the ACL entries that apply to a client, for the access
+// want. An entry whose placeholder value is unsafe is dropped if it would
+// grant want (it never matches) and widened if it would not (it then denies
+// every topic below the levels before the placeholder), so an odd client id
+// or user name can only ever narrow what the client may do.
+func (l *Ledger) entries(clientID, username, remote string, want Access) []entry {
+	var out []entry
+	cOK, uOK := safePlaceholder(clientID), safePlaceholder(username)
+	for i := range l.acl {
+		r := &l.acl[i]
+		if !r.who.match(clientID, username, remote) {
+			continue
+		}
+		for j := range r.filters {
+			f := &r.filters[j]
+			if f.phLevel < 0 {
+				out = append(out, entry{levels: f.levels, access: f.access})
+				continue
+			}
+			usesC := strings.Contains(f.raw, "%c")
+			usesU := strings.Contains(f.raw, "%u")
+			if (!usesC || cOK) && (!usesU || uOK) {
+				levels := make([]string, len(f.rawLevels))
+				for k, lv := range f.rawLevels {
+					levels[k], _, _ = expandLevel(lv, clientID, username)
+				}
+				out = append(out, entry{levels: levels, access: f.access})
+				continue
+			}
+			if f.access.allows(want) {
+				continue // a grant that cannot be filled in safely grants nothing
+			}
+			if f.phLevel == 0 {
+				out = append(out, entry{any: true, access: f.access})
+				continue
+			}
+			widened := append(append([]string(nil), f.levels[:f.phLevel]...), "#")
+			out = append(out, entry{levels: widened, access: f.access})
+		}
+	}
+	return out
+}
+
+// canPublish reports whether the entries let a client publish to topic.
+func canPublish(entries []entry, dflt Access, topic string) bool {
+	if validTopicName(topic) != nil {
+		return false
+	}
+	levels := strings.Split(topic, "/")
+	for i := range entries {
+		e := &entries[i]
+		if e.any || matchLevels(e.levels, levels) {
+			return e.access.allows(Write)
+		}
+	}
+	return dflt.allows(Write)
+}
+
+// canSubscribe reports whether a client may subscribe to filter (possibly
+// "$share/group/filter"): true only if every topic the filter could deliver
+// is readable under the entries.
+func canSubscribe(entries []entry, dflt Access, filter string) bool {
+	f, _, err := splitShared(filter)
+	if err != nil || validFilter(f) != nil {
+		return false
+	}
+	return everyTopicReadable(entries, dflt, strings.Split(f, "/"))
+}

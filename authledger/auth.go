@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package authledger
+
+import (
+	"crypto/subtle"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// verdict is the outcome of an authentication decision.
+type verdict int
+
+const (
+	// allowed lets the client connect.
+	allowed verdict = iota
+	// notAuthorized: no rule lets this client in, or a rule refuses it (0x87).
+	notAuthorized
+	// badCredentials: the rule that matched wants a password the client
+	// did not give (0x86).
+	badCredentials
+)
+
+// authRuleFor returns the first auth rule whose identity fields match, or
+// nil. The first matching rule decides: a later rule is never consulted,
+// even if the password of the first is wrong.
+func (l *Ledger) authRuleFor(clientID, username, remote string) *authRule {
+	for i := range l.auth {
+		if l.auth[i].who.match(clientID, username, remote) {
+			return &l.auth[i]
+		}
+	}
+	return nil
+}
+
+// authenticate decides a CONNECT that carries no authentication method.
+func (l *Ledger) authenticate(clientID, username, remote string, password []byte, hasPassword bool) verdict {
+	r := l.authRuleFor(clientID, username, remote)
+	switch {
+	case r == nil || !r.allow:
+		return notAuthorized // default deny
+	case r.password == "" && r.scram == nil:
+		return allowed // the rule names no credential
+	case r.password == "" || !hasPassword:
+		return badCredentials // SCRAM-only user, or no password sent
+	case r.plain:
+		if subtle.ConstantTimeCompare([]byte(r.password), password) == 1 {
+			return allowed
+		}
+		return badCredentials
+	case bcrypt.CompareHashAndPassword([]byte(r.password), password) == nil:
+		return allowed
+	}
+	return badCredentials
+}
+
+// scramCredentials finds the SCRAM credentials of the first matching rule;
+// nil with the verdict to give when there are none.
+func (l *Ledger) scramCredentials(clientID, username, remote string) (*SCRAMCredentials, verdict) {
+	r := l.authRuleFor(clientID, username, remote)
+	switch {
+	case r == nil || !r.allow:
+		return nil, notAuthorized
+	case r.scram == nil:
+		return nil, badCredentials
+	}
+	return r.scram, allowed
+}
