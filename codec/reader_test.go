@@ -121,7 +121,7 @@ func TestReaderTooLargeRejectedBeforeBody(t *testing.T) {
 		max    int
 		header string
 	}{
-		{"just over", 100, "3062"},      // 2 + 98 = 100 is fine, 2 + 98 + 1 is not
+		{"just over", 100, "3063"},      // 2 + 99 bytes
 		{"huge", 1 << 20, "30ffffff7f"}, // 268,435,455-byte body
 	} {
 		t.Run(tc.name, func(t *testing.T) {
