@@ -398,7 +398,7 @@ var propFields = func() (f [64]string) {
 	return f
 }()
 
-// validateProps checks the properties p against the set allowed for the
+// validate checks the properties p against the set allowed for the
 // packet and version, and checks every value, in the encode direction.
 func (p *Properties) validate(pt Type, v Version, allowed propSet) error {
 	present := p.set()
