@@ -93,13 +93,13 @@ var (
 
 // scramState is kept in AuthExchange.State between the two client steps.
 type scramState struct {
-	user       string
-	cred       *SCRAMCredentials
-	known      bool // false: the user has no usable credentials; fail at the proof
-	gs2Header  string
-	firstBare  string
-	serverMsg  string
-	fullNonce  string
+	user      string
+	cred      *SCRAMCredentials
+	known     bool // false: the user has no usable credentials; fail at the proof
+	gs2Header string
+	firstBare string
+	serverMsg string
+	fullNonce string
 	// refusal is the verdict to give if the proof is wrong or the user has
 	// no usable credentials.
 	refusal verdict
