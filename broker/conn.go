@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// readBufSize is the size of the pooled read buffers. A connection holds
+// one only while it has unparsed bytes.
+const readBufSize = 4 << 10
+
+var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// connection states.
+const (
+	stateConnecting     = iota // waiting for CONNECT
+	stateAuthenticating        // in a v5 enhanced authentication exchange
+	stateConnected
+)
+
+// errClientDisconnect is the cause recorded for a normal DISCONNECT.
+var errClientDisconnect = errors.New("client sent DISCONNECT")
+
+// conn is one network connection. Its reader goroutine (serve) owns the
+// fields marked "reader"; others are guarded as noted.
+type conn struct {
+	srv      *Server
+	nc       net.Conn
+	raw      syscall.RawConn // nil when the connection is not a socket
+	listener string
+	peek     [1]byte
+
+	// procMu serialises packet processing between the reader and packet
+	// injection.
+	procMu sync.Mutex
+
+	// Set while connecting by the reader; read-only once connected.
+	state    int
+	version  codec.Version
+	info     *ClientInfo
+	sess     *session
+	connect  *codec.Connect
+	auth     *AuthExchange // enhanced authentication in progress
+	authHook EnhancedAuthenticator
+	// Client limits from CONNECT, read-only once connected.
+	clientMaxPacket  uint32
+	clientReceiveMax uint16
+	keepAlive        uint16
+	problemInfo      bool
+	assigned         bool   // the server assigned the client identifier
+	connectExpiry    uint32 // session expiry interval asked for in CONNECT
+
+	// reader state
+	pub         codec.Publish // reused for every inbound PUBLISH
+	aliases     []string      // inbound topic aliases, index = alias
+	lastDeadln  time.Time
+	readTimeout time.Duration
+
+	out outQueue
+
+	// closeMu guards the fields below.
+	closeMu   sync.Mutex
+	closeErr  error
+	normalEnd bool // the client sent DISCONNECT with reason 0x00
+	willOnEnd bool // the client sent DISCONNECT 0x04
+	detached  bool // the session was taken over by another connection
+}
+
+func newConn(s *Server, nc net.Conn, listener string) *conn {
+	c := &conn{srv: s, nc: nc, listener: listener}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			c.raw = rc
+		}
+	}
+	return c
+}
+
+// serve runs the connection's read loop until the connection ends.
+func (c *conn) serve() {
+	err := c.readLoop()
+	c.end(err)
+}
+
+// readLoop reads and handles packets. Between packets the connection holds
+// no read buffer.
+func (c *conn) readLoop() error {
+	s := c.srv
+	c.readTimeout = s.opts.ConnectTimeout
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout))
+	var (
+		bp   *[]byte
+		buf  []byte
+		have int
+	)
+	defer func() {
+		if bp != nil {
+			readPool.Put(bp)
+		}
+	}()
+	maxSize := int(s.opts.Capabilities.MaximumPacketSize)
+	for {
+		if have == 0 {
+			if bp != nil && len(buf) == readBufSize {
+				readPool.Put(bp)
+				bp, buf = nil, nil
+			}
+			c.touchDeadline()
+			if c.raw != nil {
+				if err := waitReadable(c.raw, &c.peek); err != nil {
+					return err
+				}
+			}
+		}
+		if buf == nil {
+			bp = readPool.Get().(*[]byte)
+			buf = *bp
+		}
+		n, err := c.nc.Read(buf[have:])
+		if n > 0 {
+			have += n
+			s.stats.bytesIn.Add(int64(n))
+		}
+		if err != nil {
+			if have > 0 && errors.Is(err, io.EOF) {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		off := 0
+		for off < have {
+			h, hn, perr := codec.ParseHeader(buf[off:have])
+			if perr != nil {
+				if errors.Is(perr, codec.ErrIncomplete) {
+					break
+				}
+				return c.protocolError(perr)
+			}
+			total := hn + h.RemainingLength
+			if total > maxSize {
+				// [MQTT-3.2.2-15] [MQTT-4.13.1-1]
+				return c.protocolError(&codec.Error{Packet: h.Type, Field: "packet size", Code: codec.PacketTooLarge,
+					Err: fmt.Errorf("%d bytes exceeds the maximum of %d", total, maxSize)})
+			}
+			if have-off < total {
+				if total > len(buf) {
+					// Grow to exactly this packet; the bound was checked above.
+					nb := make([]byte, total)
+					copy(nb, buf[off:have])
+					if bp != nil {
+						readPool.Put(bp)
+						bp = nil
+					}
+					buf, have, off = nb, have-off, 0
+				}
+				break
+			}
+			if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
+				return err
+			}
+			off += total
+		}
+		if off > 0 {
+			copy(buf, buf[off:have])
+			have -= off
+		}
+		if have == 0 && bp == nil && buf != nil {
+			buf = nil // drop a one-off large buffer
+		}
+	}
+}
+
+// touchDeadline extends the read deadline (1.5 x keep alive once
+// connected [MQTT-3.1.2-22]); it skips the syscall when little time passed.
+func (c *conn) touchDeadline() {
+	if c.readTimeout <= 0 {
+		return
+	}
+	now := time.Now()
+	if c.state == stateConnected && now.Sub(c.lastDeadln) < time.Second {
+		return
+	}
+	c.lastDeadln = now
+	_ = c.nc.SetReadDeadline(now.Add(c.readTimeout))
+}
+
+// handleFrame decodes and handles one packet.
+func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
+	s := c.srv
+	s.stats.packetsIn.Add(1)
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	if c.state != stateConnected {
+		return c.handlePreConnect(h, body)
+	}
+	// Any packet counts as activity for keep alive.
+	switch h.Type {
+	case codec.PUBLISH:
+		c.pub = codec.Publish{}
+		if err := c.pub.Decode(h.Flags, body, c.version); err != nil {
+			return c.protocolError(err)
+		}
+		return c.process(&c.pub)
+	case codec.CONNECT:
+		// [MQTT-3.1.0-2] A second CONNECT is a protocol error.
+		return c.protocolError(&codec.Error{Packet: codec.CONNECT, Field: "packet", Code: codec.ProtocolError,
+			Err: errors.New("second CONNECT on a connection")})
+	case codec.CONNACK, codec.SUBACK, codec.UNSUBACK, codec.PINGRESP:
+		return c.protocolError(&codec.Error{Packet: h.Type, Field: "packet", Code: codec.ProtocolError,
+			Err: errors.New("a client must not send this packet")})
+	}
+	pk, err := codec.Decode(h, body, c.version)
+	if err != nil {
+		return c.protocolError(err)
+	}
+	return c.process(pk)
+}
+
+// process handles a decoded packet of a connected client.
+func (c *conn) process(pk codec.Packet) error {
+	hs := &c.srv.hooks
+	if len(hs.packetRead) > 0 {
+		var err error
+		if pk, err = hs.onPacketRead(c.info, pk); err != nil {
+			return c.protocolError(err)
+		}
+	}
+	switch p := pk.(type) {
+	case *codec.Publish:
+		return c.handlePublish(p)
+	case *codec.Puback:
+		return c.sess.ackPuback(c, p)
+	case *codec.Pubrec:
+		return c.sess.ackPubrec(c, p)
+	case *codec.Pubrel:
+		return c.handlePubrel(p)
+	case *codec.Pubcomp:
+		return c.sess.ackPubcomp(c, p)
+	case *codec.Subscribe:
+		return c.handleSubscribe(p)
+	case *codec.Unsubscribe:
+		return c.handleUnsubscribe(p)
+	case *codec.Pingreq:
+		c.sendControl(&codec.Pingresp{}) // [MQTT-3.12.4-1]
+		return nil
+	case *codec.Disconnect:
+		return c.handleDisconnect(p)
+	case *codec.Auth:
+		return c.handleAuth(p)
+	}
+	return c.protocolError(&codec.Error{Packet: pk.Type(), Field: "packet", Code: codec.ProtocolError,
+		Err: errors.New("unexpected packet")})
+}
+
+// sendControl queues a control packet; control packets are never dropped
+// for lack of queue space.
+func (c *conn) sendControl(pk codec.Packet) {
+	var arr [128]byte
+	b := pk.AppendTo(arr[:0], c.version)
+	c.enqueue(b, nil, true)
+	if len(c.srv.hooks.packetSent) > 0 && c.info != nil {
+		c.srv.hooks.onPacketSent(c.info, pk.Type(), len(b))
+	}
+}
+
+// enqueue queues head (copied) followed by body (by reference when large).
+// It reports false when the queue is closed or, unless force, full.
+func (c *conn) enqueue(head, body []byte, force bool) bool {
+	q := &c.out
+	q.mu.Lock()
+	if q.closed || !q.fits(len(head)+len(body), c.srv.opts.Limits.MaxOutboundBytes, force) {
+		q.mu.Unlock()
+		return false
+	}
+	q.copyLocked(head)
+	if len(body) > refThreshold {
+		q.refLocked(body)
+	} else if len(body) > 0 {
+		q.copyLocked(body)
+	}
+	start := q.startLocked()
+	q.mu.Unlock()
+	c.srv.stats.packetsOut.Add(1)
+	if start {
+		go q.writer(c.nc, c.srv.opts.WriteTimeout, c.writeFailed, c.drained)
+	}
+	return true
+}
+
+func (c *conn) writeFailed(err error) {
+	c.setCloseErr(fmt.Errorf("write: %w", err))
+}
+
+// drained is called by the writer after the queue empties.
+func (c *conn) drained(n int) {
+	c.srv.stats.bytesOut.Add(int64(n))
+	if sess := c.sess; sess != nil && c.state == stateConnected {
+		sess.pump(c)
+	}
+}
+
+func (c *conn) setCloseErr(err error) {
+	c.closeMu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = err
+	}
+	c.closeMu.Unlock()
+}
+
+// protocolError ends the connection because of err: v5 clients receive
+// DISCONNECT with err's reason code [MQTT-4.13.1-1]; v3 connections are
+// closed [MQTT-4.8.0-1]. It returns err so the read loop stops.
+func (c *conn) protocolError(err error) error {
+	code := codec.CodeOf(err)
+	if code == codec.UnspecifiedError && !errors.As(err, new(*codec.Error)) {
+		code = codec.UnspecifiedError
+	}
+	c.srv.log.Debug("closing connection on protocol error", "client", c.clientID(), "remote", c.nc.RemoteAddr().String(), "err", err)
+	if c.state == stateConnected && c.version == codec.V5 {
+		c.sendDisconnect(code, err.Error())
+	}
+	c.setCloseErr(err)
+	return err
+}
+
+// sendDisconnect queues a server DISCONNECT (v5 only) and closes the
+// connection once it is flushed.
+func (c *conn) sendDisconnect(code codec.ReasonCode, reason string) {
+	if c.version != codec.V5 {
+		return
+	}
+	d := &codec.Disconnect{ReasonCode: code}
+	if reason != "" && c.problemInfo {
+		d.Properties.ReasonString = &reason
+	}
+	c.sendControl(d)
+}
+
+// shutdown asks a connection to end: DISCONNECT code for v5 clients, then a
+// close once the outbound queue is flushed.
+func (c *conn) shutdown(code codec.ReasonCode) {
+	if c.state == stateConnected {
+		c.sendDisconnect(code, "")
+	}
+	c.setCloseErr(fmt.Errorf("server closed the connection: %s", code))
+	c.closeAfterFlush()
+}
+
+// closeAfterFlush closes the connection once its queue has been written.
+func (c *conn) closeAfterFlush() {
+	q := &c.out
+	q.mu.Lock()
+	q.closed = true
+	q.closeAfter = true
+	writing := q.writing
+	q.mu.Unlock()
+	if !writing {
+		_ = c.nc.Close()
+	}
+}
+
+// end runs once when the read loop stops: it flushes what is queued (so a
+// final CONNACK or DISCONNECT reaches the client), closes the connection
+// and hands the session back to the server.
+func (c *conn) end(err error) {
+	c.setCloseErr(err)
+	c.closeAfterFlush()
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	if c.state != stateConnected {
+		return
+	}
+	c.srv.detach(c)
+}
+
+func (c *conn) clientID() string {
+	if c.info != nil {
+		return c.info.ID
+	}
+	return ""
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// handlePreConnect handles the packets of a connection that has not
+// completed CONNECT: the CONNECT itself and, for v5 enhanced
+// authentication, AUTH packets.
+func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
+	if c.state == stateAuthenticating {
+		if h.Type != codec.AUTH {
+			return c.refuse(codec.ProtocolError, fmt.Errorf("%s during authentication", h.Type))
+		}
+		var a codec.Auth
+		if err := a.Decode(h.Flags, body, codec.V5); err != nil {
+			return c.refuse(codec.CodeOf(err), err)
+		}
+		return c.continueAuth(&a)
+	}
+	if h.Type != codec.CONNECT {
+		// [MQTT-3.1.0-1] The first packet must be CONNECT.
+		return fmt.Errorf("first packet is %s, not CONNECT", h.Type)
+	}
+	pk := &codec.Connect{}
+	if err := pk.Decode(h.Flags, body, 0); err != nil {
+		c.version = pk.ProtocolVersion
+		code := codec.CodeOf(err)
+		if code == codec.UnsupportedProtocolVersion {
+			// [MQTT-3.1.2-2] v3.1.1: CONNACK 0x01 then close. A v5 client
+			// gets 0x84; anything else the v3 form.
+			if pk.ProtocolVersion != codec.V5 {
+				c.version = codec.V311
+			}
+			return c.refuse(codec.UnsupportedProtocolVersion, err)
+		}
+		if c.version == codec.V5 {
+			return c.refuse(code, err) // [MQTT-3.1.4-1]
+		}
+		return err // v3: close without CONNACK [MQTT-3.1.4-1]
+	}
+	c.version = pk.ProtocolVersion
+	c.connect = pk
+	return c.startConnect(pk)
+}
+
+// refuse sends a CONNACK carrying a failure code and ends the connection
+// [MQTT-3.2.2-6] [MQTT-3.2.2-7]. v3 clients get the nearest v3 return code,
+// and none at all for codes v3 cannot express.
+func (c *conn) refuse(code codec.ReasonCode, cause error) error {
+	ack := &codec.Connack{ReasonCode: code}
+	if c.version != codec.V5 {
+		ack.ReasonCode = codec.ConnackCodeV3(code)
+	}
+	c.sendControl(ack)
+	return fmt.Errorf("connect refused (%s): %w", code, cause)
+}
+
+// startConnect validates a decoded CONNECT and authenticates the client.
+func (c *conn) startConnect(pk *codec.Connect) error {
+	s := c.srv
+	id := pk.ClientID
+	assigned := false
+	if id == "" {
+		// [MQTT-3.1.3-7] v3.1.1 needs Clean Session for an empty identifier;
+		// v3.1 needs an identifier [MQTT-3.1.3-8].
+		if c.version == codec.V31 || (c.version == codec.V311 && !pk.CleanStart) {
+			return c.refuse(codec.ClientIdentifierNotValid, errors.New("empty client identifier without clean session"))
+		}
+		id = "wrenmq-" + strconv.FormatUint(s.nextID.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+		assigned = true // [MQTT-3.1.3-6]
+	}
+	info := &ClientInfo{
+		ID:              id,
+		Remote:          c.nc.RemoteAddr().String(),
+		Listener:        c.listener,
+		ProtocolVersion: c.version,
+		CertSubject:     certSubject(c.nc),
+	}
+	if pk.Username != nil {
+		info.Username = *pk.Username
+	}
+	c.info = info
+	c.assigned = assigned
+	if s.stats.clientsConnected.Load() >= int64(s.opts.Limits.MaxClients) {
+		return c.refuse(codec.ServerBusy, errors.New("maximum number of clients reached"))
+	}
+	props := &pk.Properties
+	c.clientReceiveMax = 65535
+	if props.ReceiveMaximum != nil {
+		c.clientReceiveMax = *props.ReceiveMaximum
+	}
+	if props.MaximumPacketSize != nil {
+		c.clientMaxPacket = *props.MaximumPacketSize
+	}
+	c.problemInfo = props.RequestProblemInfo == nil || *props.RequestProblemInfo == 1
+	if will := pk.Will; will != nil {
+		if err := c.checkWill(will); err != nil {
+			return err
+		}
+	}
+	if c.version == codec.V5 && props.AuthMethod != nil {
+		h := s.hooks.enhancedFor(*props.AuthMethod)
+		if h == nil {
+			return c.refuse(codec.BadAuthenticationMethod, fmt.Errorf("authentication method %q not supported", *props.AuthMethod))
+		}
+		c.authHook = h
+		c.auth = &AuthExchange{Method: *props.AuthMethod, Data: props.AuthData, Connect: pk}
+		return c.runAuth()
+	}
+	if rc := s.hooks.authenticate(info, pk); rc != codec.Success {
+		return c.refuse(rc, errors.New("authentication failed"))
+	}
+	return c.completeConnect(pk, nil)
+}
+
+// checkWill validates the will against the server's capabilities.
+func (c *conn) checkWill(w *codec.Will) error {
+	caps := &c.srv.opts.Capabilities
+	if w.QoS > caps.MaximumQoS {
+		return c.refuse(codec.QoSNotSupported, fmt.Errorf("will QoS %d above maximum %d", w.QoS, caps.MaximumQoS)) // [MQTT-3.2.2-12]
+	}
+	if w.Retain && caps.DisableRetain {
+		return c.refuse(codec.RetainNotSupported, errors.New("will retain not supported")) // [MQTT-3.2.2-13]
+	}
+	if err := codec.ValidateTopicName(w.Topic); err != nil {
+		return c.refuse(codec.TopicNameInvalid, err)
+	}
+	if c.version == codec.V5 && w.Properties.PayloadFormat != nil && *w.Properties.PayloadFormat == 1 && !codec.ValidUTF8(w.Payload) {
+		return c.refuse(codec.PayloadFormatInvalid, errors.New("will payload is not valid UTF-8")) // [MQTT-3.1.3-11]
+	}
+	if !c.srv.hooks.allowed(c.info, w.Topic, AccessWrite) {
+		return c.refuse(codec.NotAuthorized, errors.New("will topic not authorized"))
+	}
+	return nil
+}
+
+// runAuth runs one step of an enhanced authentication exchange (4.12).
+func (c *conn) runAuth() error {
+	var res AuthResult
+	c.srv.hooks.guard(c.authHook, "OnEnhancedAuth", func() { res = c.authHook.OnEnhancedAuth(c.info, c.auth) })
+	switch {
+	case res.Code == codec.Success:
+		if res.Username != "" {
+			info := *c.info
+			info.Username = res.Username
+			c.info = &info
+		}
+		if c.state == stateConnected {
+			// Re-authentication succeeded [MQTT-4.12.1-2].
+			a := &codec.Auth{ReasonCode: codec.Success}
+			a.Properties.AuthMethod = &c.auth.Method
+			a.Properties.AuthData = res.Data
+			c.auth = nil
+			c.sendControl(a)
+			return nil
+		}
+		st := c.auth
+		c.auth = nil
+		return c.completeConnect(st.Connect, res.Data)
+	case res.Code == codec.ContinueAuthentication:
+		a := &codec.Auth{ReasonCode: codec.ContinueAuthentication}
+		a.Properties.AuthMethod = &c.auth.Method
+		a.Properties.AuthData = res.Data
+		if c.state != stateConnected {
+			c.state = stateAuthenticating
+		}
+		c.sendControl(a)
+		return nil
+	default:
+		code := res.Code
+		if !code.IsError() {
+			code = codec.NotAuthorized
+		}
+		if c.state == stateConnected {
+			c.sendDisconnect(code, "re-authentication failed")
+			return fmt.Errorf("re-authentication failed: %s", code)
+		}
+		return c.refuse(code, errors.New("enhanced authentication failed"))
+	}
+}
+
+// continueAuth handles an AUTH packet during an exchange.
+func (c *conn) continueAuth(a *codec.Auth) error {
+	if c.auth == nil || a.ReasonCode != codec.ContinueAuthentication ||
+		a.Properties.AuthMethod == nil || *a.Properties.AuthMethod != c.auth.Method {
+		// [MQTT-4.12.0-4] [MQTT-4.12.0-5]
+		err := errors.New("unexpected AUTH packet")
+		if c.state == stateConnected {
+			return c.protocolError(&codec.Error{Packet: codec.AUTH, Field: "reason code", Code: codec.ProtocolError, Err: err})
+		}
+		return c.refuse(codec.ProtocolError, err)
+	}
+	c.auth.Data = a.Properties.AuthData
+	return c.runAuth()
+}
+
+// handleAuth handles AUTH from a connected v5 client: re-authentication
+// (0x19) or the continuation of one.
+func (c *conn) handleAuth(a *codec.Auth) error {
+	if a.ReasonCode == codec.ReAuthenticate {
+		m := a.Properties.AuthMethod
+		if m == nil || c.connect.Properties.AuthMethod == nil || *m != *c.connect.Properties.AuthMethod || c.authHook == nil {
+			// [MQTT-4.12.1-1] same method as in CONNECT.
+			return c.protocolError(&codec.Error{Packet: codec.AUTH, Field: "authentication method", Code: codec.ProtocolError,
+				Err: errors.New("re-authentication without the CONNECT's method")})
+		}
+		c.auth = &AuthExchange{Method: *m, Data: a.Properties.AuthData, Reauthenticate: true, Connect: c.connect}
+		return c.runAuth()
+	}
+	return c.continueAuth(a)
+}
+
+// completeConnect establishes the session and sends CONNACK.
+func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
+	s := c.srv
+	for _, h := range s.hooks.connect {
+		var err error
+		s.hooks.guard(h, "OnConnect", func() { err = h.OnConnect(c.info, pk) })
+		if err != nil {
+			return c.refuse(codec.CodeOf(err), err)
+		}
+	}
+	caps := &s.opts.Capabilities
+	expiry := uint32(0)
+	if c.version == codec.V5 {
+		if e := pk.Properties.SessionExpiry; e != nil {
+			expiry = *e
+		}
+	} else if !pk.CleanStart {
+		expiry = never // v3 persistent sessions last until the cap below.
+	}
+	expiryCapped := false
+	if expiry > caps.MaximumSessionExpiry {
+		expiry, expiryCapped = caps.MaximumSessionExpiry, true
+	}
+	c.keepAlive = pk.KeepAlive
+	keepAliveChanged := false
+	if caps.ServerKeepAlive > 0 && (c.keepAlive == 0 || c.keepAlive > caps.ServerKeepAlive) {
+		c.keepAlive, keepAliveChanged = caps.ServerKeepAlive, true
+	}
+	var will *message
+	var willDelay uint32
+	if w := pk.Will; w != nil {
+		wp := &codec.Publish{QoS: w.QoS, Retain: w.Retain, Topic: w.Topic, Payload: w.Payload, Properties: w.Properties}
+		if wp.Properties.WillDelay != nil {
+			willDelay = *wp.Properties.WillDelay
+		}
+		wp.Properties.WillDelay = nil
+		will = newMessage(wp, c.info.ID, caps.MaximumMessageExpiry, time.Now())
+	}
+
+	sess, present, endedWill := s.attach(c, pk.CleanStart, expiry, will, willDelay)
+	c.connectExpiry = expiry
+
+	ack := &codec.Connack{SessionPresent: present} // [MQTT-3.2.2-1..3]
+	if c.version == codec.V5 {
+		ap := &ack.Properties
+		if caps.ReceiveMaximum != 65535 {
+			ap.ReceiveMaximum = codec.Ptr(caps.ReceiveMaximum)
+		}
+		if caps.MaximumQoS < 2 {
+			ap.MaximumQoS = codec.Ptr(byte(caps.MaximumQoS))
+		}
+		if caps.DisableRetain {
+			ap.RetainAvailable = codec.Ptr(byte(0))
+		}
+		ap.MaximumPacketSize = codec.Ptr(caps.MaximumPacketSize)
+		if c.assigned {
+			ap.AssignedClientID = codec.Ptr(c.info.ID)
+		}
+		ap.TopicAliasMaximum = codec.Ptr(caps.TopicAliasMaximum)
+		if caps.DisableWildcards {
+			ap.WildcardSubAvailable = codec.Ptr(byte(0))
+		}
+		if caps.DisableSubscriptionIDs {
+			ap.SubIDAvailable = codec.Ptr(byte(0))
+		}
+		if caps.DisableSharedSubscriptions {
+			ap.SharedSubAvailable = codec.Ptr(byte(0))
+		}
+		if keepAliveChanged {
+			ap.ServerKeepAlive = codec.Ptr(c.keepAlive) // [MQTT-3.2.2-21]
+		}
+		if expiryCapped {
+			ap.SessionExpiry = codec.Ptr(expiry)
+		}
+		if pk.Properties.AuthMethod != nil {
+			ap.AuthMethod = pk.Properties.AuthMethod
+			ap.AuthData = authData
+		}
+		if r := pk.Properties.RequestResponseInfo; r != nil && *r == 1 && s.opts.ResponseInfo != "" {
+			ap.ResponseInfo = codec.Ptr(s.opts.ResponseInfo)
+		}
+	}
+	if c.keepAlive > 0 {
+		c.readTimeout = time.Duration(c.keepAlive) * time.Second * 3 / 2
+	} else {
+		c.readTimeout = 0
+		_ = c.nc.SetReadDeadline(time.Time{})
+	}
+	c.lastDeadln = time.Time{}
+
+	// attach returned with sess.mu held, so the CONNACK is queued before
+	// any message routed to the session [MQTT-3.2.0-1].
+	c.state = stateConnected
+	c.sendControl(ack)
+	if present {
+		sess.resumeLocked(c)
+	}
+	sess.unlock()
+	if endedWill != nil {
+		s.publishWill(c.info.ID, endedWill)
+	}
+
+	for _, h := range s.hooks.established {
+		s.hooks.guard(h, "OnSessionEstablished", func() { h.OnSessionEstablished(c.info, pk, present) })
+	}
+	s.log.Debug("client connected", "client", c.info.ID, "remote", c.info.Remote, "version", int(c.version), "session_present", present)
+	return nil
+}

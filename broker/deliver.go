@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/wrenmq/wrenmq/broker/internal/topics"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// encCache holds the encodings of one message made during one routing
+// pass, so that a message fanned out to N subscribers is encoded once per
+// distinct outgoing form rather than N times. Forms with subscription
+// identifiers are encoded per subscriber.
+type encCache struct {
+	n       int
+	entries [8]encEntry
+}
+
+type encEntry struct {
+	version codec.Version
+	qos     codec.QoS
+	retain  bool
+	header  []byte
+	idOff   int
+}
+
+func (e *encCache) lookup(f form) *encEntry {
+	if e == nil || len(f.subIDs) > 0 || f.dup {
+		return nil
+	}
+	v := f.version
+	if v == codec.V31 {
+		v = codec.V311 // identical PUBLISH encoding
+	}
+	for i := 0; i < e.n; i++ {
+		en := &e.entries[i]
+		if en.version == v && en.qos == f.qos && en.retain == f.retain {
+			return en
+		}
+	}
+	return nil
+}
+
+func (e *encCache) store(f form, header []byte, idOff int) {
+	if e == nil || len(f.subIDs) > 0 || f.dup || e.n == len(e.entries) {
+		return
+	}
+	v := f.version
+	if v == codec.V31 {
+		v = codec.V311
+	}
+	e.entries[e.n] = encEntry{version: v, qos: f.qos, retain: f.retain, header: header, idOff: idOff}
+	e.n++
+}
+
+// sendPublish queues m for the client in form f with packet identifier id.
+// It reports false when the client's outbound queue is full or the packet
+// exceeds the client's Maximum Packet Size [MQTT-3.1.2-24].
+func (c *conn) sendPublish(m *message, f form, id uint16, enc *encCache, now time.Time) bool {
+	return c.sendPublishOpt(m, f, id, enc, now, false)
+}
+
+// sendPublishForce queues a resend regardless of the queue bound.
+func (c *conn) sendPublishForce(m *message, f form, id uint16, now time.Time) bool {
+	return c.sendPublishOpt(m, f, id, nil, now, true)
+}
+
+func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now time.Time, force bool) bool {
+	var (
+		header []byte
+		idOff  int
+		arr    [256]byte
+	)
+	if en := enc.lookup(f); en != nil {
+		header, idOff = en.header, en.idOff
+	} else {
+		header, idOff = m.encodeHeader(arr[:0], f, now)
+		if enc != nil && len(f.subIDs) == 0 && !f.dup {
+			header = append([]byte(nil), header...)
+			enc.store(f, header, idOff)
+		}
+	}
+	size := len(header) + len(m.pub.Payload)
+	if c.clientMaxPacket > 0 && size > int(c.clientMaxPacket) {
+		return false
+	}
+	if idOff >= 0 {
+		// Patch the identifier into a private copy of the header.
+		if &header[0] != &arr[0] {
+			header = append(arr[:0], header...)
+		}
+		header[idOff] = byte(id >> 8)
+		header[idOff+1] = byte(id)
+	}
+	if !c.enqueue(header, m.pub.Payload, force) {
+		return false
+	}
+	c.srv.stats.messagesOut.Add(1)
+	if len(c.srv.hooks.packetSent) > 0 {
+		c.srv.hooks.onPacketSent(c.info, codec.PUBLISH, size)
+	}
+	return true
+}
+
+// tooLarge reports whether m in form f exceeds the client's maximum
+// packet size.
+func (c *conn) tooLarge(m *message, f form, now time.Time) bool {
+	if c.clientMaxPacket == 0 {
+		return false
+	}
+	var arr [256]byte
+	h, _ := m.encodeHeader(arr[:0], f, now)
+	return len(h)+len(m.pub.Payload) > int(c.clientMaxPacket)
+}
+
+// target is one session a message is routed to in a routing pass.
+type target struct {
+	sess   *session
+	qos    codec.QoS
+	retain bool
+	subIDs []uint32
+}
+
+// route delivers m to every matching subscription and returns the number of
+// sessions it was delivered or queued to. Overlapping subscriptions of one
+// client produce one delivery at the highest granted QoS carrying every
+// matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
+// [MQTT-3.3.4-4] [MQTT-3.3.4-5].
+func (s *Server) route(m *message) int {
+	res := s.topics.Match(m.pub.Topic)
+	if len(res.Subs) == 0 && len(res.Shared) == 0 {
+		return 0
+	}
+	var (
+		stack [16]target
+		tg    = stack[:0]
+	)
+	s.mu.RLock()
+	for i := range res.Subs {
+		sub := &res.Subs[i]
+		if sub.NoLocal && sub.Client == m.origin { // [MQTT-3.8.3-3]
+			continue
+		}
+		if isInline(sub.Client) {
+			continue
+		}
+		sess := s.sessions[sub.Client]
+		if sess == nil {
+			continue
+		}
+		tg = mergeTarget(tg, sess, sub, m)
+	}
+	var groups []sharedPick
+	for gi := range res.Shared {
+		groups = append(groups, s.sharedCandidates(&res.Shared[gi]))
+	}
+	s.mu.RUnlock()
+	// The selector is user code: it runs without any lock held.
+	for gi := range groups {
+		if sess, sub := s.pickShared(&res.Shared[gi], &groups[gi], m); sess != nil {
+			// A shared delivery is separate from the member's own
+			// non-shared subscriptions.
+			tg = append(tg, newTarget(sess, sub, m))
+		}
+	}
+
+	var enc encCache
+	now := time.Now()
+	n := 0
+	for i := range tg {
+		t := &tg[i]
+		if t.sess.deliver(m, t.qos, t.retain, t.subIDs, &enc, now) {
+			n++
+		}
+	}
+	// Inline subscriptions are called without any lock held.
+	if s.inline.count.Load() > 0 {
+		for i := range res.Subs {
+			if isInline(res.Subs[i].Client) {
+				s.inline.call(&res.Subs[i], m)
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func newTarget(sess *session, sub *topics.Sub, m *message) target {
+	t := target{sess: sess, qos: min(codec.QoS(sub.QoS), m.pub.QoS)}
+	t.retain = sub.RetainAsPublished && m.pub.Retain // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
+	if sub.Identifier != 0 {
+		t.subIDs = []uint32{sub.Identifier}
+	}
+	return t
+}
+
+// mergeTarget adds sub's session to tg, merging with an earlier
+// subscription of the same session.
+func mergeTarget(tg []target, sess *session, sub *topics.Sub, m *message) []target {
+	for i := range tg {
+		t := &tg[i]
+		if t.sess != sess {
+			continue
+		}
+		if q := min(codec.QoS(sub.QoS), m.pub.QoS); q > t.qos {
+			t.qos = q
+		}
+		if sub.RetainAsPublished && m.pub.Retain {
+			t.retain = true
+		}
+		if sub.Identifier != 0 {
+			t.subIDs = append(t.subIDs[:len(t.subIDs):len(t.subIDs)], sub.Identifier)
+		}
+		return tg
+	}
+	return append(tg, newTarget(sess, sub, m))
+}
+
+// sharedPick holds the candidates of one shared group for a message.
+type sharedPick struct {
+	members   []SharedMember
+	sessions  []*session
+	idx       []int
+	connected int
+}
+
+// sharedCandidates lists the members of g that have a session, connected
+// ones first. s.mu must be read-locked.
+func (s *Server) sharedCandidates(g *topics.SharedGroup) sharedPick {
+	var p sharedPick
+	for pass := 0; pass < 2; pass++ {
+		for i := range g.Members {
+			mb := &g.Members[i]
+			sess := s.sessions[mb.Client]
+			if sess == nil {
+				continue
+			}
+			online := sess.online()
+			if (pass == 0) != online {
+				continue
+			}
+			if online {
+				p.connected++
+			}
+			p.members = append(p.members, SharedMember{ClientID: mb.Client, QoS: codec.QoS(mb.QoS)})
+			p.sessions = append(p.sessions, sess)
+			p.idx = append(p.idx, i)
+		}
+	}
+	return p
+}
+
+// pickShared chooses the member of a shared group that receives m: a
+// connected member chosen by the selector, or an offline persistent one
+// when none is connected [MQTT-4.8.2-?].
+func (s *Server) pickShared(g *topics.SharedGroup, p *sharedPick, m *message) (*session, *topics.Sub) {
+	if len(p.members) == 0 {
+		return nil, nil
+	}
+	pick := 0
+	s.hooks.guard(s.selector, "SharedSelector.Select", func() {
+		pick = s.selector.Select(g.Group, g.Filter, p.members, p.connected, &m.pub)
+	})
+	if pick < 0 || pick >= len(p.members) {
+		pick = 0
+	}
+	return p.sessions[pick], &g.Members[p.idx[pick]]
+}
+
+// online reports whether a client is connected to the session.
+func (s *session) online() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil
+}
+
+// roundRobin is the default shared-subscription selector: connected
+// members in turn.
+type roundRobin struct{ n atomic.Uint64 }
+
+// Select picks connected members in turn, or the first offline member.
+func (r *roundRobin) Select(_, _ string, members []SharedMember, connected int, _ *codec.Publish) int {
+	if connected == 0 {
+		return 0
+	}
+	return int(r.n.Add(1) % uint64(connected))
+}
+
+// dropped counts a message dropped for one client and tells the hooks. It
+// must be called without locks held; sessions use noteDropLocked.
+func (s *Server) dropped(clientID string, m *message, why DropReason) {
+	s.stats.messagesDropped.Add(1)
+	if len(s.hooks.publishDropped) > 0 {
+		s.hooks.onDropped(clientID, &m.pub, why)
+	}
+}
+
+func (s *Server) qosComplete(clientID string, id uint16) {
+	for _, h := range s.hooks.qosComplete {
+		s.hooks.guard(h, "OnQoSComplete", func() { h.OnQoSComplete(clientID, id) })
+	}
+}

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"crypto/x509/pkix"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// Hook is anything added to a server with [Server.AddHook]. A hook
+// implements only the event interfaces it needs (OnConnectAuthenticator,
+// OnPublisher, ...); the server finds them with type assertions when the
+// hook is added. Hooks run in the order they were added. A panic inside a
+// hook is recovered and logged; it never takes the server down.
+//
+// Hooks are called without any server lock held, from the goroutine that
+// handles the event (usually the client's reader), so a slow hook slows only
+// that client. Values passed to hooks are read-only unless the method's
+// documentation says the hook may change them.
+type Hook interface {
+	// ID names the hook in logs.
+	ID() string
+}
+
+// ClientInfo is the read-only view of a client that hooks receive. It is
+// created when the CONNECT packet is accepted for processing and never
+// changed afterwards; hooks must not modify it.
+type ClientInfo struct {
+	// ID is the client identifier (the assigned one when the client sent none).
+	ID string
+	// Username is the CONNECT user name, or the identity an enhanced
+	// authentication method established; empty when none.
+	Username string
+	// Remote is the remote network address, e.g. "127.0.0.1:51234".
+	Remote string
+	// Listener is the ID of the listener the client connected through.
+	Listener string
+	// ProtocolVersion is 3, 4 or 5.
+	ProtocolVersion codec.Version
+	// CertSubject is the subject of the verified TLS client certificate,
+	// or nil when the client presented none.
+	CertSubject *pkix.Name
+	// Inline is true for the server's own inline client.
+	Inline bool
+}
+
+// OnStartedHook is called when the server has started serving.
+type OnStartedHook interface{ OnStarted() }
+
+// OnStoppedHook is called when the server has stopped.
+type OnStoppedHook interface{ OnStopped() }
+
+// ConnectAuthenticator decides whether a client may connect. A connection is
+// accepted when at least one authenticator returns codec.Success; otherwise
+// the first failure code returned (0x86 bad user name or password, 0x87 not
+// authorized, ...) is sent in CONNACK (mapped to the v3 return code for v3
+// clients). With no authenticator every connection is refused: the server is
+// deny-all by default (add AllowAll for development).
+type ConnectAuthenticator interface {
+	OnConnectAuthenticate(cl *ClientInfo, pk *codec.Connect) codec.ReasonCode
+}
+
+// Access is the kind of access an ACL check asks about.
+type Access byte
+
+// The kinds of access an ACL check is made for.
+const (
+	// AccessRead is a subscription: the topic is a topic filter, possibly
+	// a shared one ("$share/group/filter"). It may be granted only if every
+	// topic the filter could deliver is readable.
+	AccessRead Access = 1
+	// AccessWrite is a publish to a topic name.
+	AccessWrite Access = 2
+)
+
+// ACLChecker decides whether a client may subscribe to a filter or publish to
+// a topic. Access is granted when at least one checker grants it. With no
+// checker every subscription and publish is refused (deny-all).
+type ACLChecker interface {
+	OnACLCheck(cl *ClientInfo, topic string, access Access) bool
+}
+
+// AuthExchange is one step of a v5 enhanced authentication exchange
+// (section 4.12): the CONNECT or AUTH packet's method and data.
+type AuthExchange struct {
+	// Method is the Authentication Method.
+	Method string
+	// Data is the Authentication Data of this step (may be nil).
+	Data []byte
+	// Reauthenticate is true for an exchange started by the client with AUTH
+	// 0x19 after the connection was established.
+	Reauthenticate bool
+	// Connect is the CONNECT packet of the connection (read-only).
+	Connect *codec.Connect
+	// State is kept by the server across the steps of one exchange for the
+	// hook's own use; the hook may set it.
+	State any
+}
+
+// AuthResult is an enhanced authenticator's answer to one step.
+type AuthResult struct {
+	// Code is codec.Success (authenticated), codec.ContinueAuthentication
+	// (send Data in an AUTH packet and wait for the client's next AUTH), or a
+	// failure code (0x8C bad authentication method, 0x87, 0x86, ...).
+	Code codec.ReasonCode
+	// Data is the Authentication Data to send to the client.
+	Data []byte
+	// Username, when not empty, becomes ClientInfo.Username on success.
+	Username string
+}
+
+// EnhancedAuthenticator implements one or more v5 enhanced authentication
+// methods. The first authenticator that supports a method handles it; a
+// CONNECT with a method no hook supports is refused with 0x8C.
+type EnhancedAuthenticator interface {
+	SupportsAuthMethod(method string) bool
+	OnEnhancedAuth(cl *ClientInfo, ex *AuthExchange) AuthResult
+}
+
+// OnConnectHook is called after authentication, before the session is
+// established. Returning a non-nil error refuses the connection with the
+// reason code carried by the error (codec.CodeOf), 0x80 by default.
+type OnConnectHook interface {
+	OnConnect(cl *ClientInfo, pk *codec.Connect) error
+}
+
+// OnSessionEstablishedHook is called once the CONNACK has been queued.
+type OnSessionEstablishedHook interface {
+	OnSessionEstablished(cl *ClientInfo, pk *codec.Connect, sessionPresent bool)
+}
+
+// OnDisconnectHook is called when a client's network connection ends. err
+// says why (nil for a normal DISCONNECT); expired reports whether the session
+// ends with the connection.
+type OnDisconnectHook interface {
+	OnDisconnect(cl *ClientInfo, err error, expired bool)
+}
+
+// OnPacketReadHook is called for every packet read from a client after the
+// CONNECT. The hook may return a modified packet of the same type; returning
+// an error closes the connection (with its reason code for v5 clients).
+type OnPacketReadHook interface {
+	OnPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, error)
+}
+
+// OnPacketSentHook is called after bytes of a packet were handed to a
+// client's outbound queue: the packet type and its encoded size.
+type OnPacketSentHook interface {
+	OnPacketSent(cl *ClientInfo, t codec.Type, size int)
+}
+
+// OnSubscribeHook may modify a SUBSCRIBE packet before it is processed.
+type OnSubscribeHook interface {
+	OnSubscribe(cl *ClientInfo, pk *codec.Subscribe) *codec.Subscribe
+}
+
+// OnSubscribedHook is called after a SUBSCRIBE was processed with the reason
+// codes sent back.
+type OnSubscribedHook interface {
+	OnSubscribed(cl *ClientInfo, pk *codec.Subscribe, codes []codec.ReasonCode)
+}
+
+// OnUnsubscribeHook may modify an UNSUBSCRIBE packet before it is processed.
+type OnUnsubscribeHook interface {
+	OnUnsubscribe(cl *ClientInfo, pk *codec.Unsubscribe) *codec.Unsubscribe
+}
+
+// OnUnsubscribedHook is called after an UNSUBSCRIBE was processed.
+type OnUnsubscribedHook interface {
+	OnUnsubscribed(cl *ClientInfo, pk *codec.Unsubscribe, codes []codec.ReasonCode)
+}
+
+// OnPublishHook is called for every PUBLISH received from a client before it
+// is routed. The hook may modify pk. Returning an error rejects the message:
+// QoS 1 and 2 publishers receive the error's reason code (codec.CodeOf) in
+// PUBACK/PUBREC; QoS 0 messages are dropped silently.
+type OnPublishHook interface {
+	OnPublish(cl *ClientInfo, pk *codec.Publish) error
+}
+
+// OnPublishedHook is called after a message was routed to its subscribers.
+type OnPublishedHook interface {
+	OnPublished(cl *ClientInfo, pk *codec.Publish, deliveries int)
+}
+
+// DropReason says why a message was not delivered to a client.
+type DropReason string
+
+// The reasons a message may be dropped for one subscriber.
+const (
+	DropQueueFull     DropReason = "queue full"
+	DropTooLarge      DropReason = "packet too large for client"
+	DropExpired       DropReason = "message expired"
+	DropSessionEnded  DropReason = "session ended"
+	DropNotAuthorized DropReason = "not authorized"
+)
+
+// OnPublishDroppedHook is called when a message is dropped for one client.
+type OnPublishDroppedHook interface {
+	OnPublishDropped(clientID string, pk *codec.Publish, reason DropReason)
+}
+
+// OnRetainMessageHook is called when the retained message of a topic is set
+// (pk carries the payload) or cleared (empty payload).
+type OnRetainMessageHook interface {
+	OnRetainMessage(cl *ClientInfo, pk *codec.Publish)
+}
+
+// OnRetainedExpiredHook is called when a retained message expires.
+type OnRetainedExpiredHook interface {
+	OnRetainedExpired(topic string)
+}
+
+// OnQoSCompleteHook is called when an outbound QoS 1 or 2 flow to a client
+// completes (PUBACK, or PUBCOMP).
+type OnQoSCompleteHook interface {
+	OnQoSComplete(clientID string, packetID uint16)
+}
+
+// OnPacketIDExhaustedHook is called when a client has 65,535 messages in
+// flight and no packet identifier is free; the message stays queued.
+type OnPacketIDExhaustedHook interface {
+	OnPacketIDExhausted(clientID string, pk *codec.Publish)
+}
+
+// OnWillHook may modify a will message before it is published; returning an
+// error cancels it.
+type OnWillHook interface {
+	OnWill(clientID string, will *codec.Publish) error
+}
+
+// OnWillSentHook is called after a will message was published.
+type OnWillSentHook interface {
+	OnWillSent(clientID string, will *codec.Publish)
+}
+
+// OnClientExpiredHook is called when a session expires and is removed.
+type OnClientExpiredHook interface {
+	OnClientExpired(clientID string)
+}
+
+// OnSysInfoTickHook is called at each $SYS interval with a snapshot.
+type OnSysInfoTickHook interface {
+	OnSysInfoTick(info *SysInfo)
+}
+
+// SharedSelector chooses which member of a shared subscription group gets a
+// message. members is never empty and lists connected members first;
+// connected reports how many of them are connected. It returns an index
+// into members. The server's default selects connected members round-robin.
+type SharedSelector interface {
+	Select(group, filter string, members []SharedMember, connected int, pk *codec.Publish) int
+}
+
+// SharedMember is one member of a shared subscription group.
+type SharedMember struct {
+	ClientID string
+	QoS      codec.QoS
+}
+
+// SysInfo is a snapshot of the server's counters, published under $SYS.
+type SysInfo struct {
+	Version           string    `json:"version"`
+	Started           time.Time `json:"started"`
+	Uptime            int64     `json:"uptime"`
+	ClientsConnected  int64     `json:"clients_connected"`
+	ClientsTotal      int64     `json:"clients_total"`
+	ClientsMaximum    int64     `json:"clients_maximum"`
+	ClientsDisconnect int64     `json:"clients_disconnected"`
+	MessagesReceived  int64     `json:"messages_received"`
+	MessagesSent      int64     `json:"messages_sent"`
+	MessagesDropped   int64     `json:"messages_dropped"`
+	BytesReceived     int64     `json:"bytes_received"`
+	BytesSent         int64     `json:"bytes_sent"`
+	PacketsReceived   int64     `json:"packets_received"`
+	PacketsSent       int64     `json:"packets_sent"`
+	Subscriptions     int64     `json:"subscriptions"`
+	Retained          int64     `json:"retained"`
+	Inflight          int64     `json:"inflight"`
+	Queued            int64     `json:"queued"`
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// hookSet holds the hooks added to a server, split by event so that an
+// event with no hook costs one length check. It is written only before
+// Serve and read concurrently afterwards.
+type hookSet struct {
+	log *slog.Logger
+
+	all             []Hook
+	started         []OnStartedHook
+	stopped         []OnStoppedHook
+	authenticators  []ConnectAuthenticator
+	acl             []ACLChecker
+	enhanced        []EnhancedAuthenticator
+	connect         []OnConnectHook
+	established     []OnSessionEstablishedHook
+	disconnect      []OnDisconnectHook
+	packetRead      []OnPacketReadHook
+	packetSent      []OnPacketSentHook
+	subscribe       []OnSubscribeHook
+	subscribed      []OnSubscribedHook
+	unsubscribe     []OnUnsubscribeHook
+	unsubscribed    []OnUnsubscribedHook
+	publish         []OnPublishHook
+	published       []OnPublishedHook
+	publishDropped  []OnPublishDroppedHook
+	retainMessage   []OnRetainMessageHook
+	retainedExpired []OnRetainedExpiredHook
+	qosComplete     []OnQoSCompleteHook
+	idExhausted     []OnPacketIDExhaustedHook
+	will            []OnWillHook
+	willSent        []OnWillSentHook
+	clientExpired   []OnClientExpiredHook
+	sysTick         []OnSysInfoTickHook
+}
+
+func (hs *hookSet) add(h Hook) {
+	hs.all = append(hs.all, h)
+	if x, ok := h.(OnStartedHook); ok {
+		hs.started = append(hs.started, x)
+	}
+	if x, ok := h.(OnStoppedHook); ok {
+		hs.stopped = append(hs.stopped, x)
+	}
+	if x, ok := h.(ConnectAuthenticator); ok {
+		hs.authenticators = append(hs.authenticators, x)
+	}
+	if x, ok := h.(ACLChecker); ok {
+		hs.acl = append(hs.acl, x)
+	}
+	if x, ok := h.(EnhancedAuthenticator); ok {
+		hs.enhanced = append(hs.enhanced, x)
+	}
+	if x, ok := h.(OnConnectHook); ok {
+		hs.connect = append(hs.connect, x)
+	}
+	if x, ok := h.(OnSessionEstablishedHook); ok {
+		hs.established = append(hs.established, x)
+	}
+	if x, ok := h.(OnDisconnectHook); ok {
+		hs.disconnect = append(hs.disconnect, x)
+	}
+	if x, ok := h.(OnPacketReadHook); ok {
+		hs.packetRead = append(hs.packetRead, x)
+	}
+	if x, ok := h.(OnPacketSentHook); ok {
+		hs.packetSent = append(hs.packetSent, x)
+	}
+	if x, ok := h.(OnSubscribeHook); ok {
+		hs.subscribe = append(hs.subscribe, x)
+	}
+	if x, ok := h.(OnSubscribedHook); ok {
+		hs.subscribed = append(hs.subscribed, x)
+	}
+	if x, ok := h.(OnUnsubscribeHook); ok {
+		hs.unsubscribe = append(hs.unsubscribe, x)
+	}
+	if x, ok := h.(OnUnsubscribedHook); ok {
+		hs.unsubscribed = append(hs.unsubscribed, x)
+	}
+	if x, ok := h.(OnPublishHook); ok {
+		hs.publish = append(hs.publish, x)
+	}
+	if x, ok := h.(OnPublishedHook); ok {
+		hs.published = append(hs.published, x)
+	}
+	if x, ok := h.(OnPublishDroppedHook); ok {
+		hs.publishDropped = append(hs.publishDropped, x)
+	}
+	if x, ok := h.(OnRetainMessageHook); ok {
+		hs.retainMessage = append(hs.retainMessage, x)
+	}
+	if x, ok := h.(OnRetainedExpiredHook); ok {
+		hs.retainedExpired = append(hs.retainedExpired, x)
+	}
+	if x, ok := h.(OnQoSCompleteHook); ok {
+		hs.qosComplete = append(hs.qosComplete, x)
+	}
+	if x, ok := h.(OnPacketIDExhaustedHook); ok {
+		hs.idExhausted = append(hs.idExhausted, x)
+	}
+	if x, ok := h.(OnWillHook); ok {
+		hs.will = append(hs.will, x)
+	}
+	if x, ok := h.(OnWillSentHook); ok {
+		hs.willSent = append(hs.willSent, x)
+	}
+	if x, ok := h.(OnClientExpiredHook); ok {
+		hs.clientExpired = append(hs.clientExpired, x)
+	}
+	if x, ok := h.(OnSysInfoTickHook); ok {
+		hs.sysTick = append(hs.sysTick, x)
+	}
+}
+
+// recoverPanic is deferred around every hook call: it recovers and logs a
+// panic raised by hook h so that the event continues without it.
+func (hs *hookSet) recoverPanic(h any, event string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	id := "?"
+	if hk, isHook := h.(Hook); isHook {
+		id = hk.ID()
+	}
+	hs.log.Error("hook panicked; event skipped for this hook",
+		"hook", id, "event", event, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+}
+
+// guard runs f, recovering and logging a panic raised by hook h. It is for
+// events off the hot path; hot paths use a small function per event.
+func (hs *hookSet) guard(h any, event string, f func()) {
+	defer hs.recoverPanic(h, event)
+	f()
+}
+
+// authenticate reports the CONNACK code for a connect attempt: Success if
+// any authenticator allows it, else the first failure code, else 0x87.
+func (hs *hookSet) authenticate(cl *ClientInfo, pk *codec.Connect) codec.ReasonCode {
+	first := codec.NotAuthorized
+	seen := false
+	for _, h := range hs.authenticators {
+		rc := codec.NotAuthorized
+		hs.guard(h, "OnConnectAuthenticate", func() { rc = h.OnConnectAuthenticate(cl, pk) })
+		if rc == codec.Success {
+			return codec.Success
+		}
+		if !seen && rc.IsError() {
+			first, seen = rc, true
+		}
+	}
+	return first
+}
+
+// allowed reports whether any ACL checker grants access.
+func (hs *hookSet) allowed(cl *ClientInfo, topic string, access Access) bool {
+	for _, h := range hs.acl {
+		if hs.aclOne(h, cl, topic, access) {
+			return true
+		}
+	}
+	return false
+}
+
+func (hs *hookSet) aclOne(h ACLChecker, cl *ClientInfo, topic string, access Access) (ok bool) {
+	defer hs.recoverPanic(h, "OnACLCheck")
+	return h.OnACLCheck(cl, topic, access)
+}
+
+// enhancedFor returns the authenticator for method, or nil.
+func (hs *hookSet) enhancedFor(method string) EnhancedAuthenticator {
+	for _, h := range hs.enhanced {
+		ok := false
+		hs.guard(h, "SupportsAuthMethod", func() { ok = h.SupportsAuthMethod(method) })
+		if ok {
+			return h
+		}
+	}
+	return nil
+}
+
+func (hs *hookSet) onDropped(clientID string, pk *codec.Publish, reason DropReason) {
+	for _, h := range hs.publishDropped {
+		hs.guard(h, "OnPublishDropped", func() { h.OnPublishDropped(clientID, pk, reason) })
+	}
+}
+
+// onPublish runs the OnPublish hooks; the first error rejects the message.
+func (hs *hookSet) onPublish(cl *ClientInfo, pk *codec.Publish) error {
+	for _, h := range hs.publish {
+		if err := hs.publishOne(h, cl, pk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (hs *hookSet) publishOne(h OnPublishHook, cl *ClientInfo, pk *codec.Publish) (err error) {
+	defer hs.recoverPanic(h, "OnPublish")
+	return h.OnPublish(cl, pk)
+}
+
+// onPacketRead runs the OnPacketRead hooks in order, each seeing the packet
+// the previous one returned.
+func (hs *hookSet) onPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, error) {
+	for _, h := range hs.packetRead {
+		out, err := hs.packetReadOne(h, cl, pk)
+		if err != nil {
+			return nil, err
+		}
+		if out != nil && out.Type() == pk.Type() {
+			pk = out
+		}
+	}
+	return pk, nil
+}
+
+func (hs *hookSet) packetReadOne(h OnPacketReadHook, cl *ClientInfo, pk codec.Packet) (out codec.Packet, err error) {
+	defer hs.recoverPanic(h, "OnPacketRead")
+	return h.OnPacketRead(cl, pk)
+}
+
+func (hs *hookSet) onPacketSent(cl *ClientInfo, t codec.Type, n int) {
+	for _, h := range hs.packetSent {
+		hs.packetSentOne(h, cl, t, n)
+	}
+}
+
+func (hs *hookSet) packetSentOne(h OnPacketSentHook, cl *ClientInfo, t codec.Type, n int) {
+	defer hs.recoverPanic(h, "OnPacketSent")
+	h.OnPacketSent(cl, t, n)
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"crypto/tls"
+	"crypto/x509/pkix"
+	"net"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// timerHandle is a session's pending expiry or will-delay timer. Timers
+// live in the runtime's timer heap; no goroutine scans sessions.
+type timerHandle struct{ t *time.Timer }
+
+func (h *timerHandle) stop() {
+	if h != nil && h.t != nil {
+		h.t.Stop()
+	}
+}
+
+// attach binds connection c to the session of its client identifier,
+// taking over a connected one [MQTT-3.1.4-3] and discarding an old session
+// when clean is set [MQTT-3.1.2-4]. It returns the session with its mu
+// held, whether a previous session was resumed, and a will that must be
+// published (from a session that ended) once the caller releases locks.
+func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message) {
+	id := c.info.ID
+	s.mu.Lock()
+	if old := s.sessions[id]; old != nil {
+		old.mu.Lock()
+		if oc := old.conn; oc != nil {
+			old.conn = nil
+			oc.detachFrom(codec.SessionTakenOver)
+			s.stats.clientsConnected.Add(-1)
+			// The old connection's will is published now unless it is
+			// delayed and the session continues [MQTT-3.1.3-9].
+			if old.will != nil && (old.willDelay == 0 || clean) {
+				pending = old.will
+			}
+			old.will = nil
+		} else if old.will != nil && clean {
+			// A delayed will of an ended session goes out now.
+			pending = old.will
+			old.will = nil
+		} else {
+			old.will = nil // [MQTT-3.1.3-9] reconnected before the delay
+		}
+		old.timer.stop()
+		old.timer = nil
+		old.willTimer.stop()
+		old.willTimer = nil
+		if clean {
+			s.endSessionLocked(old)
+		} else {
+			sess, present = old, true
+		}
+		old.mu.Unlock()
+	}
+	if sess == nil {
+		sess = &session{id: id, srv: s}
+		s.sessions[id] = sess
+	}
+	sess.mu.Lock()
+	sess.conn = c
+	sess.version = c.version
+	sess.expiry = expiry
+	sess.will = will
+	sess.willDelay = willDelay
+	c.sess = sess
+	s.mu.Unlock()
+
+	n := s.stats.clientsConnected.Add(1)
+	s.stats.clientsTotal.Add(1)
+	for {
+		mx := s.stats.clientsMaximum.Load()
+		if n <= mx || s.stats.clientsMaximum.CompareAndSwap(mx, n) {
+			break
+		}
+	}
+	return sess, present, pending
+}
+
+// endSessionLocked removes a session from the server: its subscriptions
+// and messages are discarded. s.mu and sess.mu must be held.
+func (s *Server) endSessionLocked(sess *session) {
+	sess.ended = true
+	if s.sessions[sess.id] == sess {
+		delete(s.sessions, sess.id)
+	}
+	s.topics.RemoveClient(sess.id)
+	s.stats.inflight.Add(-int64(len(sess.inflight)))
+	s.stats.queued.Add(-int64(len(sess.queue)))
+	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
+	sess.subCount = 0
+	sess.timer.stop()
+	sess.timer = nil
+}
+
+// detachFrom marks a connection whose session was taken over and asks it
+// to close with the given DISCONNECT reason. sess.mu is held by the caller.
+func (c *conn) detachFrom(code codec.ReasonCode) {
+	c.closeMu.Lock()
+	c.detached = true
+	c.closeMu.Unlock()
+	c.shutdown(code)
+}
+
+// detach runs when connection c ends: the session keeps its state for
+// later (persistent sessions), or ends now (expiry 0); the will is
+// published or scheduled [MQTT-3.1.2-8] [MQTT-3.1.3-9].
+func (s *Server) detach(c *conn) {
+	sess := c.sess
+	c.closeMu.Lock()
+	cause, normal, detached := c.closeErr, c.normalEnd, c.detached
+	c.closeMu.Unlock()
+	var will *message
+	expired := false
+	if !detached {
+		s.mu.Lock()
+		sess.mu.Lock()
+		if sess.conn == c {
+			sess.conn = nil
+			s.stats.clientsConnected.Add(-1)
+			if normal {
+				sess.will = nil // [MQTT-3.14.4-3]
+			}
+			if w := sess.will; w != nil {
+				if sess.willDelay == 0 || sess.expiry == 0 {
+					will, sess.will = w, nil
+				} else {
+					delay := min(sess.willDelay, sess.expiry)
+					sess.willTimer = &timerHandle{t: time.AfterFunc(time.Duration(delay)*time.Second, func() { s.willDelayElapsed(sess) })}
+				}
+			}
+			switch {
+			case sess.expiry == 0:
+				s.endSessionLocked(sess)
+				expired = true
+			case sess.expiry != never:
+				sess.timer = &timerHandle{t: time.AfterFunc(time.Duration(sess.expiry)*time.Second, func() { s.expire(sess) })}
+			}
+		}
+		sess.unlockNoEvents()
+		s.mu.Unlock()
+	}
+	s.stats.disconnects.Add(1)
+	if will != nil {
+		s.publishWill(sess.id, will)
+	}
+	for _, h := range s.hooks.disconnect {
+		s.hooks.guard(h, "OnDisconnect", func() { h.OnDisconnect(c.info, cause, expired) })
+	}
+	s.log.Debug("client disconnected", "client", c.info.ID, "cause", cause, "session_ended", expired)
+}
+
+// expire ends a session whose expiry interval passed while it had no
+// connection [MQTT-4.1.0-2].
+func (s *Server) expire(sess *session) {
+	s.mu.Lock()
+	sess.mu.Lock()
+	if sess.conn != nil || sess.ended {
+		sess.mu.Unlock()
+		s.mu.Unlock()
+		return
+	}
+	will := sess.will
+	sess.will = nil
+	sess.willTimer.stop()
+	s.endSessionLocked(sess)
+	sess.mu.Unlock()
+	s.mu.Unlock()
+	if will != nil {
+		s.publishWill(sess.id, will)
+	}
+	for _, h := range s.hooks.clientExpired {
+		s.hooks.guard(h, "OnClientExpired", func() { h.OnClientExpired(sess.id) })
+	}
+}
+
+// willDelayElapsed publishes a delayed will if the client did not come
+// back in time.
+func (s *Server) willDelayElapsed(sess *session) {
+	sess.mu.Lock()
+	will := sess.will
+	if sess.conn != nil || will == nil {
+		sess.mu.Unlock()
+		return
+	}
+	sess.will = nil
+	sess.mu.Unlock()
+	s.publishWill(sess.id, will)
+}
+
+// publishWill publishes a will message after the OnWill hooks.
+func (s *Server) publishWill(clientID string, will *message) {
+	for _, h := range s.hooks.will {
+		var err error
+		pk := will.pub
+		s.hooks.guard(h, "OnWill", func() { err = h.OnWill(clientID, &pk) })
+		if err != nil {
+			return
+		}
+		if pk.Topic != will.pub.Topic || len(pk.Payload) != len(will.pub.Payload) || pk.QoS != will.pub.QoS || pk.Retain != will.pub.Retain {
+			will = newMessage(&pk, clientID, s.opts.Capabilities.MaximumMessageExpiry, time.Now())
+		}
+	}
+	s.publishMessage(will)
+	for _, h := range s.hooks.willSent {
+		s.hooks.guard(h, "OnWillSent", func() { h.OnWillSent(clientID, &will.pub) })
+	}
+}
+
+// certSubject returns the subject of a verified TLS client certificate.
+func certSubject(nc net.Conn) *pkix.Name {
+	tc, ok := nc.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	st := tc.ConnectionState()
+	if len(st.PeerCertificates) == 0 || len(st.VerifiedChains) == 0 {
+		return nil
+	}
+	sub := st.PeerCertificates[0].Subject
+	return &sub
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// Options configure a Server. The zero value is a safe, conservative
+// configuration: every field left at zero takes the default documented on
+// it. Capabilities are advertised to v5 clients in CONNACK and enforced for
+// every client.
+type Options struct {
+	// Logger receives the server's logs; slog.Default() when nil.
+	Logger *slog.Logger
+
+	// Capabilities advertised in CONNACK and enforced.
+	Capabilities Capabilities
+
+	// Limits bound memory and work per client and for the whole server.
+	Limits Limits
+
+	// ConnectTimeout is how long a new connection may take to send its
+	// CONNECT packet. Default 10 s.
+	ConnectTimeout time.Duration
+
+	// WriteTimeout is how long a write to a client may block before the
+	// client is considered stalled and disconnected. Default 30 s.
+	WriteTimeout time.Duration
+
+	// SysInterval is the interval at which $SYS topics are published.
+	// Default 30 s; negative disables $SYS publishing.
+	SysInterval time.Duration
+
+	// SharedSelector picks the member of a shared subscription group that
+	// receives a message. Default: round-robin over connected members.
+	SharedSelector SharedSelector
+
+	// Compat holds switches for known client quirks.
+	Compat Compat
+
+	// ResponseInfo, when set, is sent as Response Information to v5
+	// clients that request it (the basis of their response topics).
+	ResponseInfo string
+
+	// Version is reported in $SYS/broker/version. Default "dev".
+	Version string
+}
+
+// Capabilities are the server features a v5 client learns from CONNACK.
+// Boolean capabilities are expressed as "Disable…" so that the zero value
+// enables them.
+type Capabilities struct {
+	// MaximumQoS is the highest QoS the server accepts and delivers: 0, 1
+	// or 2. Default 2. Set MaximumQoSSet to advertise 0.
+	MaximumQoS codec.QoS
+	// MaximumQoSSet must be true for a MaximumQoS of 0 to take effect.
+	MaximumQoSSet bool
+	// DisableRetain turns retained messages off (Retain Available = 0).
+	DisableRetain bool
+	// DisableWildcards refuses wildcard subscriptions (0xA2).
+	DisableWildcards bool
+	// DisableSharedSubscriptions refuses $share subscriptions (0x9E).
+	DisableSharedSubscriptions bool
+	// DisableSubscriptionIDs refuses subscription identifiers (0xA1).
+	DisableSubscriptionIDs bool
+	// TopicAliasMaximum is the highest topic alias clients may use towards
+	// the server. Default 65535; set TopicAliasMaximumSet for 0.
+	TopicAliasMaximum    uint16
+	TopicAliasMaximumSet bool
+	// ReceiveMaximum is how many QoS 1 and 2 publications a client may
+	// have unacknowledged towards the server. Default 1024.
+	ReceiveMaximum uint16
+	// MaximumPacketSize is the largest packet accepted from a client, in
+	// bytes. Default 1 MiB (268,435,460 bytes is the protocol maximum).
+	MaximumPacketSize uint32
+	// ServerKeepAlive, when non-zero, caps the keep alive of clients: a
+	// client asking for more (or 0) is told to use this value (v5).
+	ServerKeepAlive uint16
+	// MaximumSessionExpiry caps the session expiry interval clients ask
+	// for, in seconds. Default 7 days. It also bounds how long v3
+	// persistent sessions are kept.
+	MaximumSessionExpiry uint32
+	// MaximumMessageExpiry caps the message expiry of messages that carry
+	// none or a longer one, in seconds; 0 means no cap.
+	MaximumMessageExpiry uint32
+}
+
+// Limits bound what one client and the whole server may consume.
+type Limits struct {
+	// MaxClients is the number of concurrently connected clients; new
+	// clients beyond it are refused with 0x89 server busy. Default 100,000.
+	MaxClients int
+	// MaxOutboundBytes bounds each client's outbound write queue. When it
+	// is full, QoS 0 messages to that client are dropped (counted, hook
+	// fired) and QoS 1/2 messages wait in the session queue. Default 4 MiB.
+	MaxOutboundBytes int
+	// MaxInflight bounds the QoS 1/2 messages sent to a client and not yet
+	// acknowledged, on top of the client's own Receive Maximum. Default 1024.
+	MaxInflight int
+	// MaxQueuedMessages bounds the messages a session holds for later
+	// delivery (offline, or waiting for an inflight slot). Messages beyond
+	// it are dropped and counted. Default 10,000.
+	MaxQueuedMessages int
+	// QueueQoS0Offline also queues QoS 0 messages for offline persistent
+	// sessions (the specification allows it; default off).
+	QueueQoS0Offline bool
+	// MaxSubscriptionsPerClient bounds subscriptions per session; beyond it
+	// SUBACK carries 0x97 quota exceeded. Default 10,000.
+	MaxSubscriptionsPerClient int
+	// MaxRetained bounds the number of retained messages; beyond it new
+	// retained topics are not stored (counted). Default 1,000,000.
+	MaxRetained int
+}
+
+// Compat holds switches for clients that bend the specification.
+type Compat struct {
+	// PassiveClientDisconnect keeps the will of a client that
+	// disconnects normally for v3 clients that never send DISCONNECT.
+	// Reserved; no effect yet.
+	PassiveClientDisconnect bool
+	// NoInheritedPropertiesOnAck omits reason strings from acks (some
+	// clients choke on properties in PUBACK).
+	NoInheritedPropertiesOnAck bool
+}
+
+const (
+	defaultConnectTimeout   = 10 * time.Second
+	defaultWriteTimeout     = 30 * time.Second
+	defaultSysInterval      = 30 * time.Second
+	defaultReceiveMaximum   = 1024
+	defaultMaxPacketSize    = 1 << 20
+	defaultSessionExpiry    = 7 * 24 * 3600
+	defaultMaxClients       = 100000
+	defaultOutboundBytes    = 4 << 20
+	defaultMaxInflight      = 1024
+	defaultMaxQueued        = 10000
+	defaultMaxSubscriptions = 10000
+	defaultMaxRetained      = 1000000
+)
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	c := &o.Capabilities
+	if !c.MaximumQoSSet {
+		c.MaximumQoS = 2
+	}
+	if c.MaximumQoS > 2 {
+		c.MaximumQoS = 2
+	}
+	if c.TopicAliasMaximum == 0 && !c.TopicAliasMaximumSet {
+		c.TopicAliasMaximum = 65535
+	}
+	if c.ReceiveMaximum == 0 {
+		c.ReceiveMaximum = defaultReceiveMaximum
+	}
+	if c.MaximumPacketSize == 0 {
+		c.MaximumPacketSize = defaultMaxPacketSize
+	}
+	if c.MaximumSessionExpiry == 0 {
+		c.MaximumSessionExpiry = defaultSessionExpiry
+	}
+	l := &o.Limits
+	if l.MaxClients <= 0 {
+		l.MaxClients = defaultMaxClients
+	}
+	if l.MaxOutboundBytes <= 0 {
+		l.MaxOutboundBytes = defaultOutboundBytes
+	}
+	if l.MaxInflight <= 0 || l.MaxInflight > 65535 {
+		l.MaxInflight = defaultMaxInflight
+	}
+	if l.MaxQueuedMessages <= 0 {
+		l.MaxQueuedMessages = defaultMaxQueued
+	}
+	if l.MaxSubscriptionsPerClient <= 0 {
+		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions
+	}
+	if l.MaxRetained <= 0 {
+		l.MaxRetained = defaultMaxRetained
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = defaultConnectTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = defaultWriteTimeout
+	}
+	if o.SysInterval == 0 {
+		o.SysInterval = defaultSysInterval
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	return o
+}

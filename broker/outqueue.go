@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+const (
+	// chunkSize is the size of the pooled chunks small packets are copied
+	// into; a burst of small packets becomes one vectored write.
+	chunkSize = 16 << 10
+	// refThreshold is the payload size above which a payload is queued by
+	// reference (shared between subscribers) instead of copied.
+	refThreshold = 2 << 10
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+
+// outQueue is a client's outbound queue, bounded in bytes. Producers (any
+// goroutine routing a message) append encoded packets without blocking; a
+// writer goroutine, started when the queue becomes non-empty and ended when
+// it drains, flushes everything queued with one vectored write per pass.
+// No lock is held during the write.
+type outQueue struct {
+	mu      sync.Mutex // guards every field below
+	bufs    net.Buffers
+	pooled  []*[]byte // chunks referenced by bufs, returned to the pool after writing
+	tail    *[]byte   // chunk being filled, not yet in bufs
+	queued  int       // bytes accepted and not yet written
+	writing bool      // a writer goroutine is running
+	closed  bool      // no more bytes are accepted
+	// closeAfter asks the writer to close the connection once drained.
+	closeAfter bool
+}
+
+// reserve reports whether n more bytes fit within max; force ignores the
+// bound (for control packets that must not be lost).
+func (q *outQueue) fits(n, max int, force bool) bool {
+	return force || q.queued+n <= max
+}
+
+// refLocked queues b by reference; b must not change afterwards. q.mu
+// must be held.
+func (q *outQueue) refLocked(b []byte) {
+	q.queued += len(b)
+	q.sealTailLocked()
+	q.bufs = append(q.bufs, b)
+}
+
+// copyLocked copies b into the tail chunk; b is not retained. q.mu must be
+// held.
+func (q *outQueue) copyLocked(b []byte) {
+	q.queued += len(b)
+	for len(b) > 0 {
+		if q.tail == nil {
+			q.tail = chunkPool.Get().(*[]byte)
+			*q.tail = (*q.tail)[:0]
+		}
+		t := *q.tail
+		n := copy(t[len(t):cap(t)], b)
+		*q.tail = t[:len(t)+n]
+		b = b[n:]
+		if len(*q.tail) == cap(*q.tail) {
+			q.sealTailLocked()
+		}
+	}
+}
+
+func (q *outQueue) sealTailLocked() {
+	if q.tail == nil {
+		return
+	}
+	if len(*q.tail) == 0 {
+		chunkPool.Put(q.tail)
+	} else {
+		q.bufs = append(q.bufs, *q.tail)
+		q.pooled = append(q.pooled, q.tail)
+	}
+	q.tail = nil
+}
+
+// startLocked reports whether the caller must start a writer goroutine.
+func (q *outQueue) startLocked() bool {
+	if q.writing || q.closed && !q.closeAfter {
+		return false
+	}
+	q.writing = true
+	return true
+}
+
+// writer flushes the queue to nc until it is empty. onErr is called once if
+// a write fails; onDrained after the queue empties.
+func (q *outQueue) writer(nc net.Conn, timeout time.Duration, onErr func(error), onDrained func(int)) {
+	var total int
+	for {
+		q.mu.Lock()
+		q.sealTailLocked()
+		if len(q.bufs) == 0 {
+			q.writing = false
+			closeNow := q.closeAfter
+			q.bufs, q.pooled = nil, nil
+			q.mu.Unlock()
+			if closeNow {
+				_ = nc.Close()
+			}
+			onDrained(total)
+			return
+		}
+		bufs, pooled := q.bufs, q.pooled
+		q.bufs, q.pooled = nil, nil
+		q.mu.Unlock()
+
+		n := 0
+		for _, b := range bufs {
+			n += len(b)
+		}
+		_ = nc.SetWriteDeadline(time.Now().Add(timeout))
+		_, err := bufs.WriteTo(nc)
+		for _, p := range pooled {
+			*p = (*p)[:0]
+			chunkPool.Put(p)
+		}
+		q.mu.Lock()
+		q.queued -= n
+		q.mu.Unlock()
+		total += n
+		if err != nil {
+			q.mu.Lock()
+			q.closed = true
+			q.writing = false
+			q.dropLocked()
+			q.mu.Unlock()
+			_ = nc.Close()
+			onErr(err)
+			return
+		}
+	}
+}
+
+// dropLocked discards everything queued.
+func (q *outQueue) dropLocked() {
+	for _, p := range q.pooled {
+		chunkPool.Put(p)
+	}
+	if q.tail != nil {
+		chunkPool.Put(q.tail)
+	}
+	q.bufs, q.pooled, q.tail, q.queued = nil, nil, nil, 0
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// handlePublish handles a PUBLISH from a client. p aliases the read buffer;
+// newMessage copies what is kept.
+func (c *conn) handlePublish(p *codec.Publish) error {
+	s := c.srv
+	caps := &s.opts.Capabilities
+	s.stats.messagesIn.Add(1)
+	if p.QoS > caps.MaximumQoS {
+		// [MQTT-3.2.2-11]
+		return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "QoS", Code: codec.QoSNotSupported,
+			Err: errors.New("QoS above the server's maximum")})
+	}
+	if p.Retain && caps.DisableRetain {
+		// [MQTT-3.2.2-14]
+		return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "retain", Code: codec.RetainNotSupported,
+			Err: errors.New("retain is not available")})
+	}
+	if err := c.resolveAlias(p); err != nil {
+		return c.protocolError(err)
+	}
+	if p.QoS == 2 {
+		sess := c.sess
+		sess.mu.Lock()
+		if _, dup := sess.inQoS2[p.PacketID]; dup {
+			// Already received and routed: acknowledge again without
+			// routing a second time [MQTT-4.3.3-9].
+			sess.mu.Unlock()
+			c.sendControl(&codec.Pubrec{PacketID: p.PacketID})
+			return nil
+		}
+		if len(sess.inQoS2) >= int(caps.ReceiveMaximum) {
+			sess.mu.Unlock()
+			// [MQTT-3.3.4-9]
+			return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "receive maximum", Code: codec.ReceiveMaximumExceeded,
+				Err: errors.New("more unacknowledged QoS 2 publications than the receive maximum")})
+		}
+		sess.mu.Unlock()
+	}
+	code := c.admitPublish(p)
+	n := 0
+	if code == codec.Success {
+		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, time.Now())
+		n = s.publishFrom(c.info, m)
+		if n == 0 && c.version == codec.V5 {
+			code = codec.NoMatchingSubscribers
+		}
+	} else if !code.IsError() {
+		code = codec.UnspecifiedError
+	}
+	switch p.QoS {
+	case 1:
+		ack := codec.Puback{PacketID: p.PacketID}
+		if c.version == codec.V5 {
+			ack.ReasonCode = code
+		}
+		var arr [8]byte
+		c.enqueue(ack.AppendTo(arr[:0], c.version), nil, true)
+	case 2:
+		if !code.IsError() {
+			sess := c.sess
+			sess.mu.Lock()
+			if sess.inQoS2 == nil {
+				sess.inQoS2 = make(map[uint16]struct{})
+			}
+			sess.inQoS2[p.PacketID] = struct{}{}
+			sess.mu.Unlock()
+		}
+		rec := codec.Pubrec{PacketID: p.PacketID}
+		if c.version == codec.V5 {
+			rec.ReasonCode = code
+		}
+		var arr [8]byte
+		c.enqueue(rec.AppendTo(arr[:0], c.version), nil, true)
+	}
+	return nil
+}
+
+// admitPublish runs the checks that refuse one message without ending the
+// connection: payload format, hooks and ACL. It returns Success or the
+// reason code for the acknowledgement.
+func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
+	s := c.srv
+	if strings.HasPrefix(p.Topic, "$SYS") {
+		// Clients may not forge broker statistics.
+		return codec.NotAuthorized
+	}
+	if c.version == codec.V5 && p.Properties.PayloadFormat != nil && *p.Properties.PayloadFormat == 1 && !codec.ValidUTF8(p.Payload) {
+		return codec.PayloadFormatInvalid // [MQTT-3.3.2-4]
+	}
+	if len(s.hooks.publish) > 0 {
+		if err := s.hooks.onPublish(c.info, p); err != nil {
+			return codec.CodeOf(err)
+		}
+	}
+	if !s.hooks.allowed(c.info, p.Topic, AccessWrite) {
+		return codec.NotAuthorized
+	}
+	return codec.Success
+}
+
+// resolveAlias applies a topic alias from a v5 client [MQTT-3.3.2-7..12].
+func (c *conn) resolveAlias(p *codec.Publish) error {
+	ap := p.Properties.TopicAlias
+	if ap == nil {
+		if p.Topic == "" {
+			return &codec.Error{Packet: codec.PUBLISH, Field: "topic name", Code: codec.ProtocolError,
+				Err: errors.New("empty topic name without a topic alias")}
+		}
+		return nil
+	}
+	a := *ap
+	limit := c.srv.opts.Capabilities.TopicAliasMaximum
+	if a == 0 || a > limit {
+		return &codec.Error{Packet: codec.PUBLISH, Field: "topic alias", Code: codec.TopicAliasInvalid,
+			Err: errors.New("topic alias 0 or above the topic alias maximum")}
+	}
+	if p.Topic == "" {
+		if int(a) >= len(c.aliases) || c.aliases[a] == "" {
+			return &codec.Error{Packet: codec.PUBLISH, Field: "topic alias", Code: codec.ProtocolError,
+				Err: errors.New("topic alias not set on this connection")}
+		}
+		p.Topic = c.aliases[a]
+		return nil
+	}
+	if int(a) >= len(c.aliases) {
+		n := max(int(a)+1, 2*len(c.aliases))
+		n = min(n, int(limit)+1)
+		grown := make([]string, n)
+		copy(grown, c.aliases)
+		c.aliases = grown
+	}
+	c.aliases[a] = p.Topic
+	return nil
+}
+
+// handlePubrel completes an inbound QoS 2 flow [MQTT-4.3.3-11].
+func (c *conn) handlePubrel(p *codec.Pubrel) error {
+	sess := c.sess
+	sess.mu.Lock()
+	_, ok := sess.inQoS2[p.PacketID]
+	delete(sess.inQoS2, p.PacketID)
+	sess.mu.Unlock()
+	comp := codec.Pubcomp{PacketID: p.PacketID}
+	if !ok && c.version == codec.V5 {
+		comp.ReasonCode = codec.PacketIdentifierNotFound
+	}
+	var arr [8]byte
+	c.enqueue(comp.AppendTo(arr[:0], c.version), nil, true)
+	return nil
+}
+
+// publishFrom publishes a message received from a client: the retained
+// store is updated, the message routed, and the OnPublished hooks called.
+func (s *Server) publishFrom(cl *ClientInfo, m *message) int {
+	if m.pub.Retain {
+		s.retain(cl, m)
+	}
+	n := s.route(m)
+	for _, h := range s.hooks.published {
+		s.hooks.guard(h, "OnPublished", func() { h.OnPublished(cl, &m.pub, n) })
+	}
+	return n
+}
+
+// publishMessage publishes a message originating in the server (wills,
+// inline client, $SYS).
+func (s *Server) publishMessage(m *message) int {
+	return s.publishFrom(nil, m)
+}
+
+// retain stores or clears the retained message of m's topic
+// [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
+func (s *Server) retain(cl *ClientInfo, m *message) {
+	if len(m.pub.Payload) == 0 {
+		s.retained.delete(m.pub.Topic)
+	} else if !s.retained.set(m, s.opts.Limits.MaxRetained) {
+		s.stats.messagesDropped.Add(1)
+		s.log.Warn("retained message not stored: the retained store is full", "topic", m.pub.Topic, "max", s.opts.Limits.MaxRetained)
+		return
+	}
+	for _, h := range s.hooks.retainMessage {
+		s.hooks.guard(h, "OnRetainMessage", func() { h.OnRetainMessage(cl, &m.pub) })
+	}
+}

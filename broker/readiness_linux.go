@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+//go:build linux
+
+package broker
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// waitReadable blocks until rc's socket has data (or is closed, or its read
+// deadline passes) without holding a read buffer, so that an idle
+// connection pins no buffer memory. It peeks with MSG_PEEK|MSG_DONTWAIT
+// before waiting because the poller only reports new readiness.
+func waitReadable(rc syscall.RawConn, peek *[1]byte) error {
+	return rc.Read(func(fd uintptr) bool {
+		_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd,
+			uintptr(unsafe.Pointer(&peek[0])), 1,
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		return errno != syscall.EAGAIN && errno != syscall.EINTR
+	})
+}

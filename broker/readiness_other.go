@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+//go:build !linux
+
+package broker
+
+import "syscall"
+
+// waitReadable is a no-op where readiness cannot be awaited without a
+// buffer; the read itself blocks.
+func waitReadable(rc syscall.RawConn, peek *[1]byte) error { return nil }

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// retainedStore holds the retained message of each topic. Exact filters
+// are a map lookup; wildcard filters scan the store.
+type retainedStore struct {
+	mu   sync.RWMutex // guards msgs
+	msgs map[string]*message
+}
+
+func newRetainedStore() *retainedStore {
+	return &retainedStore{msgs: make(map[string]*message)}
+}
+
+// set stores m as the retained message of its topic; it reports false when
+// the store is full and the topic is new.
+func (r *retainedStore) set(m *message, max int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.msgs[m.pub.Topic]; !ok && len(r.msgs) >= max {
+		return false
+	}
+	r.msgs[m.pub.Topic] = m
+	return true
+}
+
+func (r *retainedStore) delete(topic string) {
+	r.mu.Lock()
+	delete(r.msgs, topic)
+	r.mu.Unlock()
+}
+
+func (r *retainedStore) count() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.msgs)
+}
+
+// match returns the unexpired retained messages matching filter; expired
+// ones are removed as they are found.
+func (r *retainedStore) match(filter string) []*message {
+	now := time.Now()
+	var out, expired []*message
+	r.mu.RLock()
+	if !strings.ContainsAny(filter, "+#") {
+		if m := r.msgs[filter]; m != nil {
+			out = append(out, m)
+		}
+	} else {
+		for topic, m := range r.msgs {
+			if codec.MatchTopic(filter, topic) {
+				out = append(out, m)
+			}
+		}
+	}
+	r.mu.RUnlock()
+	kept := out[:0]
+	for _, m := range out {
+		if m.expired(now) {
+			expired = append(expired, m)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	if len(expired) > 0 {
+		r.mu.Lock()
+		for _, m := range expired {
+			if r.msgs[m.pub.Topic] == m {
+				delete(r.msgs, m.pub.Topic)
+			}
+		}
+		r.mu.Unlock()
+	}
+	return kept
+}
+
+// get returns the retained message of topic, or nil.
+func (r *retainedStore) get(topic string) *message {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.msgs[topic]
+}

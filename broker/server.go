@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wrenmq/wrenmq/broker/internal/topics"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// Server is an MQTT v5, v3.1.1 and v3.1 broker. Create one with New, add
+// hooks and listeners, then call Serve; Close shuts it down gracefully.
+type Server struct {
+	opts  Options
+	log   *slog.Logger
+	hooks hookSet
+
+	topics   *topics.Index
+	retained *retainedStore
+	inline   inlineSubs
+	stats    stats
+	started  time.Time
+	selector SharedSelector
+
+	// mu guards the fields below. Lock order: Server.mu before session.mu
+	// before outQueue.mu (see LOCKORDER.md).
+	mu        sync.RWMutex
+	sessions  map[string]*session
+	conns     map[*conn]struct{}
+	listeners []Listener
+	serving   bool
+	closing   bool
+
+	connWG   sync.WaitGroup // one per live connection goroutine
+	listenWG sync.WaitGroup // one per listener's Serve
+	stop     chan struct{}  // closed by Close to stop background goroutines
+	bgWG     sync.WaitGroup // background goroutines ($SYS)
+	nextID   atomic.Uint64  // for assigned client identifiers
+	closed   atomic.Bool
+}
+
+// New returns a server configured by opts (zero fields take their defaults).
+func New(opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		topics:   topics.New(),
+		retained: newRetainedStore(),
+		sessions: make(map[string]*session),
+		conns:    make(map[*conn]struct{}),
+		stop:     make(chan struct{}),
+		selector: opts.SharedSelector,
+	}
+	s.hooks.log = s.log
+	if s.selector == nil {
+		s.selector = &roundRobin{}
+	}
+	s.inline.init()
+	return s
+}
+
+// Options returns the server's effective options, defaults applied.
+func (s *Server) Options() Options { return s.opts }
+
+// AddHook adds a hook. Hooks must be added before Serve.
+func (s *Server) AddHook(h Hook) error {
+	if h == nil {
+		return errors.New("add hook: hook is nil")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.serving {
+		return fmt.Errorf("add hook %q: the server is already serving; add hooks before Serve", h.ID())
+	}
+	s.hooks.add(h)
+	return nil
+}
+
+// AddListener adds a listener. Listeners added after Serve start at once.
+func (s *Server) AddListener(l Listener) error {
+	if l == nil {
+		return errors.New("add listener: listener is nil")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return fmt.Errorf("add listener %q: the server is closed", l.ID())
+	}
+	for _, x := range s.listeners {
+		if x.ID() == l.ID() {
+			return fmt.Errorf("add listener %q: a listener with this ID already exists", l.ID())
+		}
+	}
+	s.listeners = append(s.listeners, l)
+	if s.serving {
+		s.serveListener(l)
+	}
+	return nil
+}
+
+// Serve starts every listener and the server's background work, then
+// returns; it does not block. Call Close to stop.
+func (s *Server) Serve() error {
+	s.mu.Lock()
+	if s.serving {
+		s.mu.Unlock()
+		return errors.New("serve: the server is already serving")
+	}
+	if s.closing {
+		s.mu.Unlock()
+		return errors.New("serve: the server is closed")
+	}
+	s.serving = true
+	s.started = time.Now()
+	for _, l := range s.listeners {
+		s.serveListener(l)
+	}
+	s.mu.Unlock()
+	if s.opts.SysInterval > 0 {
+		s.bgWG.Add(1)
+		go s.sysLoop()
+	}
+	for _, h := range s.hooks.started {
+		s.hooks.guard(h, "OnStarted", h.OnStarted)
+	}
+	return nil
+}
+
+// serveListener starts l; s.mu must be held.
+func (s *Server) serveListener(l Listener) {
+	s.listenWG.Add(1)
+	go func() {
+		defer s.listenWG.Done()
+		if err := l.Serve(func(nc net.Conn) { s.handle(l.ID(), nc) }); err != nil {
+			s.log.Error("listener stopped with an error", "listener", l.ID(), "err", err)
+		}
+	}()
+	s.log.Info("listening", "listener", l.ID(), "addr", l.Addr().String())
+}
+
+// ServeConn serves one client connection on the calling goroutine until it
+// ends; listeners call it for each accepted connection. listener names the
+// source in ClientInfo.Listener.
+func (s *Server) ServeConn(listener string, nc net.Conn) {
+	s.handle(listener, nc)
+}
+
+func (s *Server) handle(listener string, nc net.Conn) {
+	c := newConn(s, nc, listener)
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	s.mu.Unlock()
+	defer s.connWG.Done()
+	c.serve()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Close shuts the server down gracefully: it stops accepting connections,
+// sends DISCONNECT 0x8B (server shutting down) to v5 clients, flushes what
+// is queued to every client within the write timeout, closes every
+// connection and stops background work. It is safe to call more than once.
+func (s *Server) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.mu.Lock()
+	s.closing = true
+	listeners := append([]Listener(nil), s.listeners...)
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	var errs []error
+	for _, l := range listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("close listener %s: %w", l.ID(), err))
+		}
+	}
+	s.listenWG.Wait()
+	for _, c := range conns {
+		c.shutdown(codec.ServerShuttingDown)
+	}
+	// Connections flush within the write timeout; past it they are cut.
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.opts.WriteTimeout):
+		s.mu.RLock()
+		for c := range s.conns {
+			_ = c.nc.Close()
+		}
+		s.mu.RUnlock()
+		<-done
+	}
+	close(s.stop)
+	s.bgWG.Wait()
+	s.mu.Lock()
+	for _, sess := range s.sessions {
+		sess.stopTimers()
+	}
+	s.mu.Unlock()
+	for _, h := range s.hooks.stopped {
+		s.hooks.guard(h, "OnStopped", h.OnStopped)
+	}
+	return errors.Join(errs...)
+}
+
+// stats are the server's counters, updated atomically.
+type stats struct {
+	clientsConnected atomic.Int64
+	clientsTotal     atomic.Int64
+	clientsMaximum   atomic.Int64
+	disconnects      atomic.Int64
+	messagesIn       atomic.Int64
+	messagesOut      atomic.Int64
+	messagesDropped  atomic.Int64
+	bytesIn          atomic.Int64
+	bytesOut         atomic.Int64
+	packetsIn        atomic.Int64
+	packetsOut       atomic.Int64
+	inflight         atomic.Int64
+	queued           atomic.Int64
+}
+
+// Info returns a snapshot of the server's counters.
+func (s *Server) Info() SysInfo {
+	st := &s.stats
+	info := SysInfo{
+		Version:           s.opts.Version,
+		Started:           s.started,
+		ClientsConnected:  st.clientsConnected.Load(),
+		ClientsTotal:      st.clientsTotal.Load(),
+		ClientsMaximum:    st.clientsMaximum.Load(),
+		ClientsDisconnect: st.disconnects.Load(),
+		MessagesReceived:  st.messagesIn.Load(),
+		MessagesSent:      st.messagesOut.Load(),
+		MessagesDropped:   st.messagesDropped.Load(),
+		BytesReceived:     st.bytesIn.Load(),
+		BytesSent:         st.bytesOut.Load(),
+		PacketsReceived:   st.packetsIn.Load(),
+		PacketsSent:       st.packetsOut.Load(),
+		Subscriptions:     int64(s.topics.Count()),
+		Retained:          int64(s.retained.count()),
+		Inflight:          st.inflight.Load(),
+		Queued:            st.queued.Load(),
+	}
+	if !s.started.IsZero() {
+		info.Uptime = int64(time.Since(s.started).Seconds())
+	}
+	return info
+}
+
+// ListenerAddrs returns the address of every listener, keyed by ID.
+func (s *Server) ListenerAddrs() map[string]net.Addr {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m := make(map[string]net.Addr, len(s.listeners))
+	for _, l := range s.listeners {
+		m[l.ID()] = l.Addr()
+	}
+	return m
+}
+
+// Ready reports whether the server is serving and not closing; health
+// checks use it.
+func (s *Server) Ready() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.serving && !s.closing
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// never is the session expiry interval meaning "does not expire".
+const never = 0xFFFFFFFF
+
+// outState is the state of an outbound QoS 1 or 2 message.
+type outState byte
+
+const (
+	awaitPuback  outState = iota // QoS 1 PUBLISH sent
+	awaitPubrec                  // QoS 2 PUBLISH sent
+	awaitPubcomp                 // PUBREL sent
+)
+
+// outMsg is a QoS 1 or 2 message sent to a client and not yet acknowledged.
+type outMsg struct {
+	id     uint16
+	msg    *message
+	qos    codec.QoS
+	retain bool
+	subIDs []uint32
+	state  outState
+}
+
+// queued is a message waiting for delivery to a session.
+type queued struct {
+	msg    *message
+	qos    codec.QoS
+	retain bool
+	subIDs []uint32
+}
+
+// session is the server-side state of a client identifier: subscriptions
+// (held in the topic index), messages in flight and queued in both
+// directions, and the will. It outlives connections for persistent
+// sessions.
+type session struct {
+	id  string
+	srv *Server
+
+	// mu guards every field below. Lock order: Server.mu, then session.mu,
+	// then outQueue.mu. Never held across network I/O or hook calls.
+	mu        sync.Mutex
+	conn      *conn // nil while no client is connected
+	version   codec.Version
+	expiry    uint32 // session expiry interval in seconds
+	inflight  []*outMsg
+	queue     []queued
+	nextID    uint16
+	inQoS2    map[uint16]struct{} // inbound QoS 2 ids awaiting PUBREL
+	will      *message
+	willDelay uint32
+	timer     *timerHandle // session expiry, nil when none
+	willTimer *timerHandle // will delay, nil when none
+	ended     bool         // removed from the server; deliveries are refused
+	subCount  int
+	// events collected under mu for hooks, fired after mu is released.
+	events []sessionEvent
+}
+
+// sessionEvent is a hook call deferred until the session lock is released.
+type sessionEvent struct {
+	msg  *message
+	drop DropReason // "" for a packet-identifier-exhausted event
+}
+
+// noteDropLocked counts a dropped message and defers its hook call.
+func (s *session) noteDropLocked(m *message, why DropReason) {
+	s.srv.stats.messagesDropped.Add(1)
+	if len(s.srv.hooks.publishDropped) > 0 {
+		s.events = append(s.events, sessionEvent{msg: m, drop: why})
+	}
+}
+
+// unlock releases mu and then fires the hook events collected under it.
+func (s *session) unlock() {
+	ev := s.events
+	s.events = nil
+	s.mu.Unlock()
+	for _, e := range ev {
+		if e.drop != "" {
+			s.srv.hooks.onDropped(s.id, &e.msg.pub, e.drop)
+			continue
+		}
+		for _, h := range s.srv.hooks.idExhausted {
+			s.srv.hooks.guard(h, "OnPacketIDExhausted", func() { h.OnPacketIDExhausted(s.id, &e.msg.pub) })
+		}
+	}
+}
+
+// deliver hands m to the session at qos with the given RETAIN flag and
+// subscription identifiers. enc caches encodings shared by the sessions of
+// one routing pass. It never blocks on the network.
+func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
+	s.mu.Lock()
+	defer s.unlock()
+	if s.ended {
+		return false
+	}
+	c := s.conn
+	if c == nil {
+		if qos == 0 && !s.srv.opts.Limits.QueueQoS0Offline {
+			return false
+		}
+		return s.enqueueLocked(m, qos, retain, subIDs)
+	}
+	if qos == 0 {
+		if !c.sendPublish(m, form{version: c.version, retain: retain, subIDs: subIDs}, 0, enc, now) {
+			s.noteDropLocked(m, DropQueueFull)
+			return false
+		}
+		return true
+	}
+	if len(s.queue) > 0 || !s.windowOpenLocked(c) {
+		return s.enqueueLocked(m, qos, retain, subIDs)
+	}
+	return s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs}, enc, now)
+}
+
+// windowOpenLocked reports whether another QoS 1/2 message may be sent:
+// the client's Receive Maximum [MQTT-3.3.4-7] and the server's own bound.
+func (s *session) windowOpenLocked(c *conn) bool {
+	n := len(s.inflight)
+	return n < int(c.clientReceiveMax) && n < s.srv.opts.Limits.MaxInflight
+}
+
+// enqueueLocked queues a message for later delivery, within the bound.
+func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32) bool {
+	if len(s.queue) >= s.srv.opts.Limits.MaxQueuedMessages {
+		s.noteDropLocked(m, DropQueueFull)
+		return false
+	}
+	s.queue = append(s.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs})
+	s.srv.stats.queued.Add(1)
+	return true
+}
+
+// sendInflightLocked assigns a packet identifier and sends a QoS 1/2
+// message. It reports false when the message was dropped.
+func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.Time) bool {
+	id, ok := s.newIDLocked()
+	if !ok {
+		// Every identifier is in use: keep the message queued.
+		if len(s.srv.hooks.idExhausted) > 0 {
+			s.events = append(s.events, sessionEvent{msg: q.msg})
+		}
+		s.queue = append(s.queue, q)
+		s.srv.stats.queued.Add(1)
+		return true
+	}
+	f := form{version: c.version, qos: q.qos, retain: q.retain, subIDs: q.subIDs}
+	if !c.sendPublish(q.msg, f, id, enc, now) {
+		if c.tooLarge(q.msg, f, now) {
+			s.noteDropLocked(q.msg, DropTooLarge)
+			return false
+		}
+		// The outbound queue is full: wait for it to drain.
+		s.queue = append(s.queue, q)
+		s.srv.stats.queued.Add(1)
+		return true
+	}
+	st := awaitPuback
+	if q.qos == 2 {
+		st = awaitPubrec
+	}
+	s.inflight = append(s.inflight, &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, state: st})
+	s.srv.stats.inflight.Add(1)
+	return true
+}
+
+// newIDLocked returns a packet identifier not in flight.
+func (s *session) newIDLocked() (uint16, bool) {
+	if len(s.inflight) >= 65535 {
+		return 0, false
+	}
+	for {
+		s.nextID++
+		if s.nextID == 0 {
+			s.nextID = 1
+		}
+		if s.findLocked(s.nextID) < 0 {
+			return s.nextID, true
+		}
+	}
+}
+
+func (s *session) findLocked(id uint16) int {
+	for i, o := range s.inflight {
+		if o.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// pump moves queued messages into the inflight window while it is open and
+// the connection accepts bytes. It is called after acknowledgements, after
+// the outbound queue drains and after a session resumes.
+func (s *session) pump(c *conn) {
+	s.mu.Lock()
+	defer s.unlock()
+	s.pumpLocked(c)
+}
+
+func (s *session) pumpLocked(c *conn) {
+	if s.conn != c || c == nil || s.ended {
+		return
+	}
+	now := time.Now()
+	sent := 0
+	for sent < len(s.queue) {
+		q := s.queue[sent]
+		if q.msg.expired(now) {
+			sent++
+			s.srv.stats.queued.Add(-1)
+			s.noteDropLocked(q.msg, DropExpired)
+			continue
+		}
+		if q.qos > 0 && !s.windowOpenLocked(c) {
+			break
+		}
+		n := len(s.queue)
+		if q.qos == 0 {
+			if !c.sendPublish(q.msg, form{version: c.version, retain: q.retain, subIDs: q.subIDs}, 0, nil, now) {
+				break
+			}
+		} else {
+			s.sendInflightLocked(c, q, nil, now)
+			if len(s.queue) > n {
+				// It was put back at the end: the connection is full.
+				s.queue = s.queue[:n]
+				s.srv.stats.queued.Add(-1)
+				break
+			}
+		}
+		sent++
+		s.srv.stats.queued.Add(-1)
+	}
+	if sent > 0 {
+		clear(s.queue[:sent])
+		s.queue = s.queue[sent:]
+		if len(s.queue) == 0 {
+			s.queue = nil
+		}
+	}
+}
+
+// errUnknownID is returned for acknowledgements of unknown identifiers.
+var errUnknownID = errors.New("packet identifier not in flight")
+
+// ackPuback completes a QoS 1 delivery [MQTT-4.3.2-5].
+func (s *session) ackPuback(c *conn, p *codec.Puback) error {
+	s.mu.Lock()
+	i := s.findLocked(p.PacketID)
+	if s.conn != c || i < 0 || s.inflight[i].state != awaitPuback {
+		s.mu.Unlock()
+		return nil // tolerate: the message may have been resent and acked twice
+	}
+	s.removeInflightLocked(i)
+	s.pumpLocked(c)
+	s.unlock()
+	s.srv.qosComplete(s.id, p.PacketID)
+	return nil
+}
+
+// ackPubrec answers a PUBREC with PUBREL [MQTT-4.3.3-4], or ends the flow
+// when the PUBREC carries an error code [MQTT-4.3.3-?].
+func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
+	s.mu.Lock()
+	i := s.findLocked(p.PacketID)
+	if s.conn != c {
+		s.mu.Unlock()
+		return nil
+	}
+	if i < 0 {
+		s.mu.Unlock()
+		c.sendControl(&codec.Pubrel{PacketID: p.PacketID, ReasonCode: codec.PacketIdentifierNotFound})
+		return nil
+	}
+	if p.ReasonCode.IsError() {
+		s.removeInflightLocked(i)
+		s.pumpLocked(c)
+		s.mu.Unlock()
+		return nil
+	}
+	s.inflight[i].state = awaitPubcomp
+	s.mu.Unlock()
+	c.sendControl(&codec.Pubrel{PacketID: p.PacketID})
+	return nil
+}
+
+// ackPubcomp completes a QoS 2 delivery.
+func (s *session) ackPubcomp(c *conn, p *codec.Pubcomp) error {
+	s.mu.Lock()
+	i := s.findLocked(p.PacketID)
+	if s.conn != c || i < 0 || s.inflight[i].state != awaitPubcomp {
+		s.mu.Unlock()
+		return nil
+	}
+	s.removeInflightLocked(i)
+	s.pumpLocked(c)
+	s.unlock()
+	s.srv.qosComplete(s.id, p.PacketID)
+	return nil
+}
+
+func (s *session) removeInflightLocked(i int) {
+	copy(s.inflight[i:], s.inflight[i+1:])
+	s.inflight[len(s.inflight)-1] = nil
+	s.inflight = s.inflight[:len(s.inflight)-1]
+	s.srv.stats.inflight.Add(-1)
+}
+
+// resumeLocked resends unacknowledged messages in their original order
+// when a session resumes [MQTT-4.4.0-1] [MQTT-4.6.0-1]: PUBLISH with DUP
+// set for those awaiting PUBACK or PUBREC, PUBREL for those awaiting PUBCOMP.
+func (s *session) resumeLocked(c *conn) {
+	now := time.Now()
+	for _, o := range s.inflight {
+		if o.state == awaitPubcomp {
+			var arr [16]byte
+			rel := codec.Pubrel{PacketID: o.id}
+			c.enqueue(rel.AppendTo(arr[:0], c.version), nil, true)
+			continue
+		}
+		f := form{version: c.version, qos: o.qos, retain: o.retain, dup: true, subIDs: o.subIDs}
+		c.sendPublishForce(o.msg, f, o.id, now)
+	}
+	s.pumpLocked(c)
+}
+
+// stopTimers cancels the session's timers.
+func (s *session) stopTimers() {
+	s.mu.Lock()
+	s.timer.stop()
+	s.willTimer.stop()
+	s.timer, s.willTimer = nil, nil
+	s.mu.Unlock()
+}
+
+// unlockNoEvents releases mu when the caller holds Server.mu too: hook
+// events are fired later, by the session's next unlock.
+func (s *session) unlockNoEvents() { s.mu.Unlock() }

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/wrenmq/wrenmq/broker/internal/topics"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// handleSubscribe handles SUBSCRIBE: each filter is checked, granted or
+// refused with its own reason code, SUBACK is sent [MQTT-3.8.4-1], and then
+// the retained messages the new subscriptions ask for.
+func (c *conn) handleSubscribe(p *codec.Subscribe) error {
+	s := c.srv
+	for _, h := range s.hooks.subscribe {
+		s.hooks.guard(h, "OnSubscribe", func() {
+			if out := h.OnSubscribe(c.info, p); out != nil {
+				p = out
+			}
+		})
+	}
+	var subID uint32
+	if ids := p.Properties.SubscriptionIDs; len(ids) > 0 {
+		if s.opts.Capabilities.DisableSubscriptionIDs {
+			// [MQTT-3.8.2-?] refused when not available.
+			return c.protocolError(&codec.Error{Packet: codec.SUBSCRIBE, Field: "subscription identifier",
+				Code: codec.SubscriptionIdentifiersNotSupported, Err: errors.New("subscription identifiers are not available")})
+		}
+		subID = ids[0]
+	}
+	codes := make([]codec.ReasonCode, len(p.Subscriptions))
+	var retained []retainedSend
+	for i := range p.Subscriptions {
+		sub := &p.Subscriptions[i]
+		code, err := c.subscribeOne(sub, subID, &retained)
+		if err != nil {
+			return c.protocolError(err)
+		}
+		codes[i] = code
+	}
+	// [MQTT-3.8.4-2] same packet identifier; [MQTT-3.9.3-1] one code per filter.
+	c.sendControl(&codec.Suback{PacketID: p.PacketID, ReasonCodes: codes})
+	if len(retained) > 0 {
+		now := time.Now()
+		for _, r := range retained {
+			if r.msg.expired(now) {
+				continue
+			}
+			var ids []uint32
+			if subID != 0 {
+				ids = []uint32{subID}
+			}
+			// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
+			c.sess.deliver(r.msg, min(r.qos, r.msg.pub.QoS), true, ids, nil, now)
+		}
+	}
+	for _, h := range s.hooks.subscribed {
+		s.hooks.guard(h, "OnSubscribed", func() { h.OnSubscribed(c.info, p, codes) })
+	}
+	return nil
+}
+
+// retainedSend is a retained message to send after SUBACK.
+type retainedSend struct {
+	msg *message
+	qos codec.QoS
+}
+
+// failure returns code for v5 clients and 0x80 for v3 [MQTT-3.9.3-2 v3.1.1].
+func (c *conn) failure(code codec.ReasonCode) codec.ReasonCode {
+	if c.version == codec.V5 {
+		return code
+	}
+	return codec.UnspecifiedError
+}
+
+// subscribeOne processes one subscription of a SUBSCRIBE. A non-nil error
+// is a protocol error that ends the connection.
+func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]retainedSend) (codec.ReasonCode, error) {
+	s := c.srv
+	caps := &s.opts.Capabilities
+	if err := codec.ValidateTopicFilter(sub.Filter); err != nil {
+		return c.failure(codec.TopicFilterInvalid), nil
+	}
+	group, filter, shared, err := codec.ParseShared(sub.Filter)
+	if err != nil {
+		return c.failure(codec.TopicFilterInvalid), nil
+	}
+	if shared {
+		if caps.DisableSharedSubscriptions {
+			return c.failure(codec.SharedSubscriptionsNotSupported), nil
+		}
+		if sub.NoLocal {
+			// [MQTT-3.8.3-4]
+			return 0, &codec.Error{Packet: codec.SUBSCRIBE, Field: "no local", Code: codec.ProtocolError,
+				Err: errors.New("no local set on a shared subscription")}
+		}
+	}
+	if caps.DisableWildcards && strings.ContainsAny(filter, "+#") {
+		return c.failure(codec.WildcardSubscriptionsNotSupported), nil
+	}
+	if !s.hooks.allowed(c.info, sub.Filter, AccessRead) {
+		return c.failure(codec.NotAuthorized), nil
+	}
+	qos := min(sub.QoS, caps.MaximumQoS) // [MQTT-3.2.2-10]
+	sess := c.sess
+	sess.mu.Lock()
+	if sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient {
+		sess.mu.Unlock()
+		return c.failure(codec.QuotaExceeded), nil
+	}
+	existed := s.topics.Subscribe(topics.Sub{
+		Client:            c.info.ID,
+		Filter:            filter,
+		Group:             group,
+		QoS:               byte(qos),
+		NoLocal:           sub.NoLocal,
+		RetainAsPublished: sub.RetainAsPublished,
+		RetainHandling:    sub.RetainHandling,
+		Identifier:        subID,
+	}) // [MQTT-3.8.4-3] a subscription with the same filter is replaced.
+	if !existed {
+		sess.subCount++
+	}
+	sess.mu.Unlock()
+	// Retained messages: never for shared subscriptions [MQTT-3.8.4-?];
+	// retain handling 0 always, 1 only for a new subscription, 2 never
+	// [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
+	if !shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
+		for _, m := range s.retained.match(filter) {
+			*retained = append(*retained, retainedSend{msg: m, qos: qos})
+		}
+	}
+	return codec.ReasonCode(qos), nil
+}
+
+// handleUnsubscribe handles UNSUBSCRIBE [MQTT-3.10.4-4] [MQTT-3.10.4-5].
+func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
+	s := c.srv
+	for _, h := range s.hooks.unsubscribe {
+		s.hooks.guard(h, "OnUnsubscribe", func() {
+			if out := h.OnUnsubscribe(c.info, p); out != nil {
+				p = out
+			}
+		})
+	}
+	codes := make([]codec.ReasonCode, len(p.Filters))
+	for i, f := range p.Filters {
+		group, filter, _, err := codec.ParseShared(f)
+		if err != nil {
+			codes[i] = codec.TopicFilterInvalid
+			continue
+		}
+		sess := c.sess
+		sess.mu.Lock()
+		if s.topics.Unsubscribe(c.info.ID, group, filter) {
+			sess.subCount--
+			codes[i] = codec.Success
+		} else {
+			codes[i] = codec.NoSubscriptionExisted
+		}
+		sess.mu.Unlock()
+	}
+	ack := &codec.Unsuback{PacketID: p.PacketID}
+	if c.version == codec.V5 {
+		ack.ReasonCodes = codes
+	}
+	c.sendControl(ack)
+	for _, h := range s.hooks.unsubscribed {
+		s.hooks.guard(h, "OnUnsubscribed", func() { h.OnUnsubscribed(c.info, p, codes) })
+	}
+	return nil
+}
+
+// handleDisconnect handles a client's DISCONNECT: a normal one discards the
+// will [MQTT-3.14.4-3]; 0x04 keeps it; a v5 client may change its session
+// expiry unless it connected with 0 [MQTT-3.14.2-2].
+func (c *conn) handleDisconnect(d *codec.Disconnect) error {
+	if c.version == codec.V5 && d.Properties.SessionExpiry != nil {
+		e := *d.Properties.SessionExpiry
+		if c.connectExpiry == 0 && e != 0 {
+			return c.protocolError(&codec.Error{Packet: codec.DISCONNECT, Field: "session expiry interval", Code: codec.ProtocolError,
+				Err: errors.New("session expiry set at DISCONNECT after connecting with 0")})
+		}
+		e = min(e, c.srv.opts.Capabilities.MaximumSessionExpiry)
+		c.sess.mu.Lock()
+		c.sess.expiry = e
+		c.sess.mu.Unlock()
+	}
+	c.closeMu.Lock()
+	c.normalEnd = c.version != codec.V5 || d.ReasonCode != codec.DisconnectWithWill
+	c.closeMu.Unlock()
+	c.setCloseErr(errClientDisconnect)
+	return errClientDisconnect
+}
