@@ -264,7 +264,9 @@ func (c clientRecords) put(st *storage.Store) []storage.Done {
 // retained messages and counters.
 func want(clients []clientRecords, retained []*storage.Retained, counters storage.Counters) *storage.Snapshot {
 	snap := &storage.Snapshot{Counters: counters}
-	slices.SortFunc(clients, func(a, b clientRecords) int { return bytes.Compare([]byte(a.session.ClientID), []byte(b.session.ClientID)) })
+	slices.SortFunc(clients, func(a, b clientRecords) int {
+		return bytes.Compare([]byte(a.session.ClientID), []byte(b.session.ClientID))
+	})
 	for _, c := range clients {
 		snap.Sessions = append(snap.Sessions, c.session)
 		subs := slices.Clone(c.subs)
