@@ -11,6 +11,8 @@ require (
 	golang.org/x/crypto v0.45.0
 )
 
+require pgregory.net/rapid v1.3.0
+
 replace (
 	github.com/wrenmq/wrenmq/broker => ../broker
 	github.com/wrenmq/wrenmq/codec => ../codec
