@@ -214,9 +214,11 @@ func (s *Server) publishWill(clientID string, will *message) {
 	}
 }
 
-// certSubject returns the subject of a verified TLS client certificate.
+// certSubject returns the subject of a verified TLS client certificate. Any
+// connection reporting its TLS state (a *tls.Conn, or a secure WebSocket
+// connection of package listeners) qualifies.
 func certSubject(nc net.Conn) *pkix.Name {
-	tc, ok := nc.(*tls.Conn)
+	tc, ok := nc.(interface{ ConnectionState() tls.ConnectionState })
 	if !ok {
 		return nil
 	}
