@@ -11,7 +11,17 @@ require (
 	golang.org/x/crypto v0.45.0
 )
 
-require pgregory.net/rapid v1.3.0
+require (
+	github.com/eclipse/paho.golang v0.23.0
+	github.com/eclipse/paho.mqtt.golang v1.5.1
+	pgregory.net/rapid v1.3.0
+)
+
+require (
+	github.com/gorilla/websocket v1.5.3 // indirect
+	golang.org/x/net v0.47.0 // indirect
+	golang.org/x/sync v0.17.0 // indirect
+)
 
 replace (
 	github.com/wrenmq/wrenmq/broker => ../broker

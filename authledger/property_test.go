@@ -130,10 +130,9 @@ func TestPropertySubscriptionNeverExceedsRules(t *testing.T) {
 			}
 			if ruleUser != "" {
 				fmt.Fprintf(&doc, "    username: %s\n", ruleUser)
-			} else {
-				// Keep rules distinct so that the ledger never sees duplicates.
-				fmt.Fprintf(&doc, "    client: '*%s'\n", strings.Repeat("*", r))
 			}
+			// Keep rules distinct so that the ledger never sees duplicates.
+			fmt.Fprintf(&doc, "    client: '*%s'\n", strings.Repeat("*", r))
 		}
 		l, err := authledger.Parse([]byte(doc.String()))
 		if err != nil {

@@ -56,7 +56,7 @@ func everyTopicReadable(entries []entry, dflt Access, f []string) bool {
 		budget:  searchBudget,
 	}
 	start := make([]int, len(live)+1) // all at level 0
-	ok := s.visit(start, 0)
+	ok := s.visit(start, 0, false)
 	if s.budget < 0 {
 		slog.Warn("authledger: subscription check exceeded its search budget; denying",
 			"filter", strings.Join(f, "/"), "entries", len(live))
@@ -121,9 +121,12 @@ func step(levels []string, any bool, pos, depth int, sym string) int {
 
 // visit explores the topics whose first depth levels led to state; it
 // returns false as soon as it finds a topic F matches that is not readable.
-func (s *search) visit(state []int, depth int) bool {
+// empty is true when the topic so far is a single empty level: "" is no
+// topic name [MQTT-4.7.3-1], so "/#" does not deliver it, though it may
+// deliver its extensions.
+func (s *search) visit(state []int, depth int, empty bool) bool {
 	if depth > 0 {
-		key := stateKey(state)
+		key := stateKey(state, empty)
 		if _, ok := s.seen[key]; ok {
 			return true
 		}
@@ -133,7 +136,7 @@ func (s *search) visit(state []int, depth int) bool {
 	if s.budget < 0 {
 		return false
 	}
-	if depth > 0 && accepting(s.f, false, state[0]) && !s.decide(state) {
+	if depth > 0 && !empty && accepting(s.f, false, state[0]) && !s.decide(state) {
 		return false
 	}
 	// Once the first live entry accepts every extension, it decides all of
@@ -166,7 +169,7 @@ func (s *search) visit(state []int, depth int) bool {
 		if next[0] == posDead {
 			continue
 		}
-		if !s.visit(next, depth+1) {
+		if !s.visit(next, depth+1, depth == 0 && sym == "") {
 			return false
 		}
 	}
@@ -212,8 +215,11 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-func stateKey(state []int) string {
-	b := make([]byte, 0, 2*len(state))
+func stateKey(state []int, empty bool) string {
+	b := make([]byte, 0, 2*len(state)+1)
+	if empty {
+		b = append(b, 0xff) // never the first byte of a uvarint below 128
+	}
 	for _, p := range state {
 		b = binary.AppendUvarint(b, uint64(p+1))
 	}
