@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,7 +46,11 @@ type conn struct {
 	procMu sync.Mutex
 
 	// Set while connecting by the reader; read-only once connected.
-	state    int
+	state int
+	// acked is set once the CONNACK accepting the client is queued; other
+	// goroutines (Close) read it instead of state, which only the reader
+	// may touch.
+	acked    atomic.Bool
 	version  codec.Version
 	info     *ClientInfo
 	sess     *session
@@ -349,7 +354,7 @@ func (c *conn) sendDisconnect(code codec.ReasonCode, reason string) {
 // shutdown asks a connection to end: DISCONNECT code for v5 clients, then a
 // close once the outbound queue is flushed.
 func (c *conn) shutdown(code codec.ReasonCode) {
-	if c.state == stateConnected {
+	if c.acked.Load() { // never before the CONNACK [MQTT-3.14.0-1]
 		c.sendDisconnect(code, "")
 	}
 	c.setCloseErr(fmt.Errorf("server closed the connection: %s", code))

@@ -313,6 +313,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	// any message routed to the session [MQTT-3.2.0-1].
 	c.state = stateConnected
 	c.sendControl(ack)
+	c.acked.Store(true)
 	if present {
 		sess.resumeLocked(c)
 	}
