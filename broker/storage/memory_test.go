@@ -12,5 +12,5 @@ import (
 
 func TestMemoryBackend(t *testing.T) {
 	storagetest.Run(t, func(*testing.T) storage.Backend { return storage.NewMemory() },
-		storagetest.RunOptions{Atomic: true})
+		storagetest.RunOptions{SnapshotScans: true})
 }

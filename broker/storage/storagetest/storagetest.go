@@ -29,8 +29,9 @@ type RunOptions struct {
 	// of old, which Run has already closed; the reopen tests check that
 	// every record survives.
 	Reopen func(t *testing.T, old storage.Backend) storage.Backend
-	// Atomic claims that a batch becomes visible to Scan all at once.
-	Atomic bool
+	// SnapshotScans claims that batches are atomic and that a Scan reads
+	// a consistent snapshot, so it never sees half of a batch.
+	SnapshotScans bool
 }
 
 // Run runs the suite. newBackend must return a new, empty backend; Run
@@ -55,7 +56,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend, opts ...Ru
 	t.Run("AsyncFlush", s.asyncFlush)
 	t.Run("CloseDrains", s.closeDrains)
 	t.Run("ConcurrentWriters", s.concurrentWriters)
-	if o.Atomic {
+	if o.SnapshotScans {
 		t.Run("AtomicBatch", s.atomicBatch)
 	}
 	if o.Reopen != nil {

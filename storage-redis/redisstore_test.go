@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package redisstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wrenmq/wrenmq/broker/storage"
+	"github.com/wrenmq/wrenmq/broker/storage/storagetest"
+	redisstore "github.com/wrenmq/wrenmq/storage-redis"
+	"github.com/wrenmq/wrenmq/storage-redis/redistest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// uniquePrefix keeps tests apart on a shared $REDIS_ADDR server; it holds
+// glob characters on purpose.
+func uniquePrefix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "wrenmq-test[*?]:" + hex.EncodeToString(b) + ":"
+}
+
+func open(t *testing.T, addr, prefix string) *redisstore.Backend {
+	t.Helper()
+	b, err := redisstore.Open(redisstore.Options{Addr: addr, Prefix: prefix, Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func TestSuite(t *testing.T) {
+	addr := redistest.Start(t)
+	prefixes := map[storage.Backend]string{}
+	storagetest.Run(t, func(t *testing.T) storage.Backend {
+		p := uniquePrefix()
+		b := open(t, addr, p)
+		prefixes[b] = p
+		return b
+	}, storagetest.RunOptions{
+		// Batches are atomic (MULTI/EXEC) but a SCAN is not a snapshot;
+		// TestBatchAtomic checks the former.
+		Reopen: func(t *testing.T, old storage.Backend) storage.Backend {
+			p := prefixes[old]
+			b := open(t, addr, p)
+			prefixes[b] = p
+			return b
+		},
+	})
+}
+
+// TestBatchAtomic reads all keys of a batch with one MGET while batches
+// that rewrite them all are applied: MULTI/EXEC never shows half of one.
+func TestBatchAtomic(t *testing.T) {
+	addr := redistest.Start(t)
+	prefix := uniquePrefix()
+	b := open(t, addr, prefix)
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx := t.Context()
+	const keys, rounds = 40, 200
+	names := make([]string, keys)
+	batch := func(gen int) []storage.Op {
+		ops := make([]storage.Op, keys)
+		for i := range ops {
+			k := fmt.Appendf(nil, "atomic/%02d", i)
+			names[i] = prefix + hex.EncodeToString(k) // the documented key layout
+			ops[i] = storage.Op{Key: k, Value: fmt.Appendf(nil, "%d", gen)}
+		}
+		return ops
+	}
+	require.NoError(t, b.Apply(ctx, batch(0)))
+	done := make(chan error, 1)
+	go func() {
+		for gen := 1; gen <= rounds; gen++ {
+			if err := b.Apply(ctx, batch(gen)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+			running = false
+		default:
+		}
+		vals, err := c.MGet(ctx, names...).Result()
+		require.NoError(t, err)
+		seen := map[any]bool{}
+		for _, v := range vals {
+			seen[v] = true
+		}
+		require.Len(t, seen, 1, "MGET saw a half-applied batch: %v", seen)
+	}
+	require.NoError(t, c.Del(ctx, names...).Err())
+}
+
+func TestPrefixesDoNotOverlap(t *testing.T) {
+	addr := redistest.Start(t)
+	ctx := t.Context()
+	a := open(t, addr, "wrenmq-test-a:")
+	ab := open(t, addr, "wrenmq-test-a*:") // a glob in a prefix matches only itself
+	require.NoError(t, a.Apply(ctx, []storage.Op{{Key: []byte("k"), Value: []byte("a")}}))
+	require.NoError(t, ab.Apply(ctx, []storage.Op{{Key: []byte("k"), Value: []byte("ab")}}))
+	var got []string
+	require.NoError(t, ab.Scan(ctx, nil, func(k, v []byte) error {
+		got = append(got, string(k)+"="+string(v))
+		return nil
+	}))
+	assert.Equal(t, []string{"k=ab"}, got)
+	require.NoError(t, a.Apply(ctx, []storage.Op{{Key: []byte("k"), Delete: true}}))
+	require.NoError(t, ab.Apply(ctx, []storage.Op{{Key: []byte("k"), Delete: true}}))
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := redisstore.Open(redisstore.Options{})
+	require.ErrorContains(t, err, "Addr is empty")
+	srv := redistest.StartServer(t)
+	addr := srv.Addr()
+	srv.Stop()
+	_, err = redisstore.Open(redisstore.Options{Addr: addr, Logger: quiet})
+	require.ErrorContains(t, err, "redis store: open "+addr+": ping")
+}
+
+// logWatch is a slog handler that reports records containing a message.
+type logWatch struct {
+	slog.Handler
+	want string
+	seen chan string
+}
+
+func (w logWatch) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, w.want) {
+		select {
+		case w.seen <- r.Message:
+		default:
+		}
+	}
+	return nil
+}
+
+func (w logWatch) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w logWatch) WithGroup(string) slog.Handler      { return w }
+
+// TestOutage stops Redis under a Store, checks that writes wait and the
+// store reports unhealthy, then restarts Redis on the same port and checks
+// that the queued writes are retried into it.
+func TestOutage(t *testing.T) {
+	srv := redistest.StartServer(t)
+	b := open(t, srv.Addr(), uniquePrefix())
+	failed := logWatch{Handler: slog.DiscardHandler, want: "write failed", seen: make(chan string, 1)}
+	recovered := logWatch{Handler: slog.DiscardHandler, want: "recovered", seen: make(chan string, 1)}
+	log := slog.New(multi{failed, recovered})
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeSync, RetryMin: 10 * time.Millisecond,
+		RetryMax: 100 * time.Millisecond, Logger: log})
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+
+	require.NoError(t, st.PutSession(&storage.Session{ClientID: "before", ProtocolVersion: 5}).Wait(ctx))
+	require.True(t, st.Healthy())
+
+	srv.Stop()
+	q := &storage.Queued{ClientID: "during", Seq: 1, Message: storagetest.FullMessage("t", 1, 0)}
+	d := st.PutQueued(q)
+	<-failed.seen
+	assert.False(t, st.Healthy(), "not ready while Redis is down")
+	require.Error(t, st.Ping(ctx))
+	select {
+	case <-d.C():
+		t.Fatal("a write was acknowledged while Redis was down")
+	default:
+	}
+	d2 := st.PutSession(&storage.Session{ClientID: "during", ProtocolVersion: 4})
+
+	srv.Restart()
+	require.NoError(t, d.Wait(ctx))
+	require.NoError(t, d2.Wait(ctx))
+	<-recovered.seen
+	assert.True(t, st.Healthy())
+	require.NoError(t, st.Ping(ctx))
+	assert.NotZero(t, st.Stats().Failures)
+
+	// The restarted server has no persistence, so only writes made during
+	// the outage are there: they were retried, not lost.
+	snap, err := st.Restore(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []*storage.Session{{ClientID: "during", ProtocolVersion: 4}}, snap.Sessions)
+	require.Equal(t, []*storage.Queued{q}, snap.Queued)
+	require.NoError(t, st.Close(ctx))
+}
+
+// multi fans records out to several handlers.
+type multi []slog.Handler
+
+func (m multi) Enabled(context.Context, slog.Level) bool { return true }
+func (m multi) Handle(ctx context.Context, r slog.Record) error {
+	for _, h := range m {
+		_ = h.Handle(ctx, r)
+	}
+	return nil
+}
+func (m multi) WithAttrs([]slog.Attr) slog.Handler { return m }
+func (m multi) WithGroup(string) slog.Handler      { return m }
