@@ -374,18 +374,20 @@ func (c *conn) closeAfterFlush() {
 	}
 }
 
-// end runs once when the read loop stops: it flushes what is queued (so a
-// final CONNACK or DISCONNECT reaches the client), closes the connection
-// and hands the session back to the server.
+// end runs once when the read loop stops: it hands the session back to
+// the server, then flushes what is queued (so a final CONNACK or
+// DISCONNECT reaches the client) and closes the connection. The session is
+// detached first so that a client reconnecting as soon as it sees the
+// close finds the session (and its will) already settled, rather than
+// "taking over" a connection that already ended.
 func (c *conn) end(err error) {
 	c.setCloseErr(err)
-	c.closeAfterFlush()
 	c.procMu.Lock()
-	defer c.procMu.Unlock()
-	if c.state != stateConnected {
-		return
+	if c.state == stateConnected {
+		c.srv.detach(c)
 	}
-	c.srv.detach(c)
+	c.procMu.Unlock()
+	c.closeAfterFlush()
 }
 
 func (c *conn) clientID() string {
