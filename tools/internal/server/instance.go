@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/listeners"
+)
+
+// instance is a running broker with its HTTP endpoint.
+type instance struct {
+	log    *slog.Logger
+	srv    *broker.Server
+	ledger *authledger.Hook // nil unless auth is a ledger
+	http   *listeners.HTTPServer
+	httpWG sync.WaitGroup
+	plan   *plan
+}
+
+// start binds every listener (closing those already bound if one fails, so
+// that nothing runs half configured), then starts the broker and the HTTP
+// endpoint.
+func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
+	if p.storage.Backend != "memory" {
+		return nil, fmt.Errorf("storage backend %s not yet wired: the broker has no storage option yet; use backend: memory", p.storage.Backend)
+	}
+	opts := p.opts
+	opts.Logger = log
+	opts.Version = version
+	srv := broker.New(opts)
+	inst := &instance{log: log, srv: srv, plan: p}
+
+	var bound []broker.Listener
+	defer func() {
+		if err != nil {
+			for _, l := range bound {
+				_ = l.Close()
+			}
+		}
+	}()
+	maxPacket := int64(srv.Options().Capabilities.MaximumPacketSize)
+	for _, lp := range p.listeners {
+		l, err := bind(lp, maxPacket, log)
+		if err != nil {
+			return nil, err
+		}
+		bound = append(bound, l)
+	}
+
+	if p.packets {
+		if err := srv.AddHook(&packetLogger{log: log}); err != nil {
+			return nil, err
+		}
+	}
+	if p.ledger != nil {
+		inst.ledger = authledger.New(authledger.Options{Ledger: p.ledger, ObscureReasons: p.obscure})
+		if err := srv.AddHook(inst.ledger); err != nil {
+			return nil, err
+		}
+	}
+	if p.allowAll {
+		if err := srv.AddHook(broker.AllowAll{}); err != nil {
+			return nil, err
+		}
+	}
+
+	var hs *listeners.HTTPServer
+	if p.httpAddr != "" {
+		h := listeners.NewHTTPHandler(srv, listeners.HTTPOptions{
+			Handlers: map[string]http.Handler{},
+		})
+		if hs, err = listeners.ListenHTTP(p.httpAddr, h, log); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range bound {
+		if err := srv.AddListener(l); err != nil {
+			if hs != nil {
+				_ = hs.Close(context.Background())
+			}
+			return nil, err
+		}
+	}
+	if err := srv.Serve(); err != nil {
+		if hs != nil {
+			_ = hs.Close(context.Background())
+		}
+		return nil, err
+	}
+	bound = nil // the server owns them now
+	for _, lp := range p.listeners {
+		log.Info("MQTT listener ready", "listener", lp.ID, "type", lp.Type, "addr", srv.ListenerAddrs()[lp.ID].String(), "url", listenerURL(lp, srv.ListenerAddrs()[lp.ID]))
+	}
+	if hs != nil {
+		inst.http = hs
+		inst.httpWG.Add(1)
+		go func() {
+			defer inst.httpWG.Done()
+			if err := hs.Serve(); err != nil {
+				log.Error("HTTP endpoint stopped", "err", err)
+			}
+		}()
+		base := "http://" + hs.Addr().String()
+		log.Info("HTTP endpoint ready", "addr", hs.Addr().String(), "stats", base+"/stats", "health", base+"/healthz", "ready", base+"/readyz", "metrics", base+"/metrics")
+	}
+	return inst, nil
+}
+
+// bind creates and binds one listener.
+func bind(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, error) {
+	switch lp.Type {
+	case typeTCP:
+		return broker.ListenTCP(lp.ID, lp.Address)
+	case typeTLS:
+		return listeners.ListenTLS(lp.ID, lp.Address, lp.tls)
+	case typeUnix:
+		return listeners.ListenUnix(lp.ID, lp.Address)
+	case typeWS, typeWSS:
+		return listeners.ListenWebSocket(lp.ID, lp.Address, listeners.WebSocketOptions{
+			Path:           lp.Path,
+			AllowedOrigins: lp.AllowedOrigins,
+			TLSConfig:      lp.tls,
+			MaxMessageSize: maxPacket,
+			Logger:         log,
+		})
+	}
+	return nil, fmt.Errorf("listener %s: unknown type %q", lp.ID, lp.Type)
+}
+
+// listenerURL is the URL clients use to reach a listener.
+func listenerURL(lp listenerPlan, a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	switch lp.Type {
+	case typeTCP:
+		return "mqtt://" + a.String()
+	case typeTLS:
+		return "mqtts://" + a.String()
+	case typeUnix:
+		return "unix://" + a.String()
+	}
+	path := lp.Path
+	if path == "" {
+		path = listeners.DefaultWebSocketPath
+	}
+	return lp.Type + "://" + a.String() + path
+}
+
+// stop shuts the broker down gracefully within ctx's deadline.
+func (inst *instance) stop(ctx context.Context) error {
+	var errs []error
+	if inst.http != nil {
+		if err := inst.http.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		inst.httpWG.Wait()
+	}
+	done := make(chan error, 1)
+	go func() { done <- inst.srv.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			errs = append(errs, err)
+		}
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("shutdown: the broker did not stop within the deadline: %w", ctx.Err()))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// Listener types.
+const (
+	typeTCP  = "tcp"
+	typeTLS  = "tls"
+	typeUnix = "unix"
+	typeWS   = "ws"
+	typeWSS  = "wss"
+)
+
+// plan is a validated configuration with every file loaded: starting it
+// only binds sockets.
+type plan struct {
+	opts         broker.Options
+	listeners    []listenerPlan
+	allowAll     bool   // add broker.AllowAll
+	anonymous    bool   // allowAll only because every listener is local
+	ledgerPath   string // add an authledger hook loaded from here
+	ledger       *authledger.Ledger
+	obscure      bool
+	storage      StorageConfig
+	level        slog.Level
+	format       string
+	packets      bool
+	httpAddr     string // "" when off
+	shutdownTime time.Duration
+}
+
+// listenerPlan is one validated listener.
+type listenerPlan struct {
+	ListenerConfig
+	tls *tls.Config
+}
+
+// local reports whether the listener can only be reached from this host.
+func (l *listenerPlan) local() bool {
+	if l.Type == typeUnix {
+		return true
+	}
+	host, _, err := net.SplitHostPort(l.Address)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// isOff reports whether an address means "disabled".
+func isOff(addr string) bool { return addr == "" || strings.EqualFold(addr, "off") }
+
+// plan validates c and loads the files it names. Every problem is reported,
+// each with its file, line and setting.
+func (c *Config) plan() (*plan, error) {
+	p := &plan{format: "text", shutdownTime: 10 * time.Second}
+	var errs []error
+	bad := func(msg string, path ...any) { errs = append(errs, c.errAt(msg, path...)) }
+
+	if len(c.Listeners) == 0 {
+		bad("no MQTT listener is configured; add one (type tcp, tls, unix, ws or wss)", "listeners")
+	}
+	ids := map[string]int{}
+	counts := map[string]int{}
+	for i, l := range c.Listeners {
+		lp := listenerPlan{ListenerConfig: l}
+		at := func(k string) []any { return []any{"listeners", i, k} }
+		switch l.Type {
+		case typeTCP, typeTLS, typeUnix, typeWS, typeWSS:
+		case "":
+			bad("missing; one of tcp, tls, unix, ws, wss", at("type")...)
+			continue
+		default:
+			bad(fmt.Sprintf("unknown listener type %q; one of tcp, tls, unix, ws, wss", l.Type), at("type")...)
+			continue
+		}
+		if lp.ID == "" {
+			counts[l.Type]++
+			lp.ID = l.Type
+			if n := counts[l.Type]; n > 1 {
+				lp.ID = l.Type + "-" + strconv.Itoa(n)
+			}
+		}
+		if j, dup := ids[lp.ID]; dup {
+			bad(fmt.Sprintf("listener id %q is also used by listeners[%d]", lp.ID, j), at("id")...)
+		}
+		ids[lp.ID] = i
+		switch {
+		case l.Address == "":
+			bad("missing", at("address")...)
+		case l.Type == typeUnix:
+		default:
+			if err := checkHostPort(l.Address); err != nil {
+				bad(err.Error(), at("address")...)
+			}
+		}
+		secure := l.Type == typeTLS || l.Type == typeWSS
+		web := l.Type == typeWS || l.Type == typeWSS
+		if secure && l.TLS == nil {
+			bad(fmt.Sprintf("a %s listener needs a tls section with cert and key", l.Type), "listeners", i)
+		}
+		if !secure && l.TLS != nil {
+			bad(fmt.Sprintf("only tls and wss listeners take a tls section, not %s", l.Type), at("tls")...)
+		}
+		if secure && l.TLS != nil {
+			cfg, err := loadTLS(l.TLS, func(msg, k string) { bad(msg, "listeners", i, "tls", k) })
+			if err == nil {
+				lp.tls = cfg
+			}
+		}
+		if !web && l.Path != "" {
+			bad("only ws and wss listeners take a path", at("path")...)
+		}
+		if web && l.Path != "" && !strings.HasPrefix(l.Path, "/") {
+			bad(fmt.Sprintf("%q must start with /", l.Path), at("path")...)
+		}
+		if !web && len(l.AllowedOrigins) > 0 {
+			bad("only ws and wss listeners take allowed_origins", at("allowed_origins")...)
+		}
+		p.listeners = append(p.listeners, lp)
+	}
+
+	c.planCapabilities(p, bad)
+	c.planLimits(p, bad)
+
+	if a := c.Auth; a != nil {
+		switch {
+		case a.AllowAll && a.Ledger != "":
+			bad("set either allow_all: true or ledger, not both", "auth")
+		case a.AllowAll:
+			p.allowAll = true
+		case a.Ledger != "":
+			l, err := authledger.Load(a.Ledger)
+			if err != nil {
+				bad(fmt.Sprintf("ledger %s: %v", a.Ledger, err), "auth", "ledger")
+			}
+			p.ledgerPath, p.ledger = a.Ledger, l
+		default:
+			bad("set allow_all: true or ledger: FILE (an authledger file)", "auth")
+		}
+		p.obscure = a.ObscureReasons
+	} else {
+		// The secure default: anonymous clients only when nobody but this
+		// host can connect.
+		for i := range p.listeners {
+			if l := &p.listeners[i]; !l.local() {
+				errs = append(errs, &ConfigError{File: c.file, Line: c.lineOf("listeners", i, "address"),
+					Key: "auth", Msg: fmt.Sprintf("listener %s listens on %s, which is not loopback, and no auth is configured: "+
+						"add an auth section (ledger: FILE, or allow_all: true) to the configuration file, or pass -ledger FILE or -allow-all",
+						l.ID, l.Address)})
+				break
+			}
+		}
+		p.allowAll, p.anonymous = true, true
+	}
+
+	p.storage = c.Storage
+	switch c.Storage.Backend {
+	case "", "memory":
+		p.storage.Backend = "memory"
+		if c.Storage.Badger != nil || c.Storage.Redis != nil {
+			bad("a badger or redis section needs backend: badger or backend: redis", "storage", "backend")
+		}
+	case "badger":
+		if c.Storage.Badger == nil || c.Storage.Badger.Dir == "" {
+			bad("the badger backend needs badger: {dir: PATH}", "storage")
+		}
+		if c.Storage.Redis != nil {
+			bad("a redis section with backend: badger", "storage", "redis")
+		}
+	case "redis":
+		if c.Storage.Redis == nil || c.Storage.Redis.Addr == "" {
+			bad("the redis backend needs redis: {addr: HOST:PORT}", "storage")
+		} else {
+			if err := checkHostPort(c.Storage.Redis.Addr); err != nil {
+				bad(err.Error(), "storage", "redis", "addr")
+			}
+			if c.Storage.Redis.DB < 0 {
+				bad("must be 0 or more", "storage", "redis", "db")
+			}
+		}
+		if c.Storage.Badger != nil {
+			bad("a badger section with backend: redis", "storage", "badger")
+		}
+	default:
+		bad(fmt.Sprintf("unknown backend %q; one of memory, badger, redis", c.Storage.Backend), "storage", "backend")
+	}
+
+	if lv, err := parseLevel(c.Logging.Level); err != nil {
+		bad(err.Error(), "logging", "level")
+	} else {
+		p.level = lv
+	}
+	switch c.Logging.Format {
+	case "", "text":
+	case "json":
+		p.format = "json"
+	default:
+		bad(fmt.Sprintf("unknown format %q; text or json", c.Logging.Format), "logging", "format")
+	}
+	p.packets = c.Logging.Packets
+
+	if d := c.SysInterval; d != nil {
+		switch {
+		case d.D() < 0:
+			bad("must not be negative (0 turns $SYS publishing off)", "sys_interval")
+		case d.D() == 0:
+			p.opts.SysInterval = -1
+		case d.D() < time.Second:
+			bad("must be at least 1s (0 turns $SYS publishing off)", "sys_interval")
+		default:
+			p.opts.SysInterval = d.D()
+		}
+	}
+	if !isOff(c.HTTP.Addr) {
+		if err := checkHostPort(c.HTTP.Addr); err != nil {
+			bad(err.Error(), "http", "addr")
+		} else {
+			p.httpAddr = c.HTTP.Addr
+		}
+	}
+	if d := c.ShutdownTimeout; d != nil {
+		if d.D() <= 0 {
+			bad("must be positive", "shutdown_timeout")
+		} else {
+			p.shutdownTime = d.D()
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// planCapabilities maps the capabilities section onto p.opts.
+func (c *Config) planCapabilities(p *plan, bad func(string, ...any)) {
+	cc, oc := &c.Capabilities, &p.opts.Capabilities
+	at := func(k string) []any { return []any{"capabilities", k} }
+	if v := cc.MaximumQoS; v != nil {
+		if *v < 0 || *v > 2 {
+			bad(fmt.Sprintf("%d is not a QoS; 0, 1 or 2", *v), at("maximum_qos")...)
+		}
+		oc.MaximumQoS, oc.MaximumQoSSet = codec.QoS(*v), true
+	}
+	off := func(v *bool) bool { return v != nil && !*v }
+	oc.DisableRetain = off(cc.RetainAvailable)
+	oc.DisableWildcards = off(cc.WildcardSubscriptions)
+	oc.DisableSharedSubscriptions = off(cc.SharedSubscriptions)
+	oc.DisableSubscriptionIDs = off(cc.SubscriptionIdentifiers)
+	if v := cc.TopicAliasMaximum; v != nil {
+		if *v < 0 || *v > 65535 {
+			bad(fmt.Sprintf("%d is out of range 0..65535", *v), at("topic_alias_maximum")...)
+		}
+		oc.TopicAliasMaximum, oc.TopicAliasMaximumSet = uint16(*v), true
+	}
+	if v := cc.ReceiveMaximum; v != nil {
+		if *v < 1 || *v > 65535 {
+			bad(fmt.Sprintf("%d is out of range 1..65535", *v), at("receive_maximum")...)
+		}
+		oc.ReceiveMaximum = uint16(*v)
+	}
+	if v := cc.MaximumPacketSize; v != nil {
+		if *v < 64 || *v > 268435460 {
+			bad(fmt.Sprintf("%d is out of range 64..268435460 bytes", *v), at("maximum_packet_size")...)
+		}
+		oc.MaximumPacketSize = uint32(*v)
+	}
+	seconds := func(d *Duration, k string, max time.Duration) uint32 {
+		if d == nil {
+			return 0
+		}
+		if d.D() < 0 || d.D() > max {
+			bad(fmt.Sprintf("%s is out of range 0..%s", d.D(), max), at(k)...)
+			return 0
+		}
+		return uint32(d.D() / time.Second)
+	}
+	oc.ServerKeepAlive = uint16(seconds(cc.ServerKeepAlive, "server_keep_alive", 65535*time.Second))
+	oc.MaximumSessionExpiry = seconds(cc.MaximumSessionExpiry, "maximum_session_expiry", (1<<32-1)*time.Second)
+	oc.MaximumMessageExpiry = seconds(cc.MaximumMessageExpiry, "maximum_message_expiry", (1<<32-1)*time.Second)
+}
+
+// planLimits maps the limits section onto p.opts.
+func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
+	lc, ol := &c.Limits, &p.opts.Limits
+	positive := func(v *int, k string, dst *int) {
+		if v == nil {
+			return
+		}
+		if *v < 1 {
+			bad(fmt.Sprintf("%d must be at least 1", *v), "limits", k)
+			return
+		}
+		*dst = *v
+	}
+	positive(lc.MaxClients, "max_clients", &ol.MaxClients)
+	positive(lc.MaxOutboundBytes, "max_outbound_bytes", &ol.MaxOutboundBytes)
+	positive(lc.MaxInflight, "max_inflight", &ol.MaxInflight)
+	if lc.MaxInflight != nil && *lc.MaxInflight > 65535 {
+		bad(fmt.Sprintf("%d is more than 65535", *lc.MaxInflight), "limits", "max_inflight")
+	}
+	positive(lc.MaxQueuedMessages, "max_queued_messages", &ol.MaxQueuedMessages)
+	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
+	positive(lc.MaxRetained, "max_retained", &ol.MaxRetained)
+	ol.QueueQoS0Offline = lc.QueueQoS0Offline != nil && *lc.QueueQoS0Offline
+	for _, d := range []struct {
+		v   *Duration
+		k   string
+		dst *time.Duration
+	}{{lc.ConnectTimeout, "connect_timeout", &p.opts.ConnectTimeout}, {lc.WriteTimeout, "write_timeout", &p.opts.WriteTimeout}} {
+		if d.v == nil {
+			continue
+		}
+		if d.v.D() <= 0 {
+			bad("must be positive", "limits", d.k)
+			continue
+		}
+		*d.dst = d.v.D()
+	}
+}
+
+// checkHostPort checks a host:port address (port 0 means any free port).
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:1883, :1883, [::1]:0)", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not a number in 0..65535", addr, port)
+	}
+	return nil
+}
+
+// parseLevel parses a slog level name.
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown level %q; debug, info, warn or error", s)
+}
+
+// loadTLS builds the server TLS configuration of a tls or wss listener,
+// reporting each problem through bad with its key.
+func loadTLS(t *TLSConfig, bad func(msg, key string)) (*tls.Config, error) {
+	ok := true
+	fail := func(msg, key string) { bad(msg, key); ok = false }
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch t.MinVersion {
+	case "", "1.2":
+	case "1.3":
+		cfg.MinVersion = tls.VersionTLS13
+	default:
+		fail(fmt.Sprintf("unknown TLS version %q; 1.2 or 1.3", t.MinVersion), "min_version")
+	}
+	switch {
+	case t.Cert == "":
+		fail("missing: the server certificate (PEM) file", "cert")
+	case t.Key == "":
+		fail("missing: the server private key (PEM) file", "key")
+	default:
+		kp, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+		if err != nil {
+			fail(fmt.Sprintf("load certificate %s and key %s: %v", t.Cert, t.Key, err), "cert")
+		} else {
+			cfg.Certificates = []tls.Certificate{kp}
+		}
+	}
+	if t.ClientCA != "" {
+		pem, err := os.ReadFile(t.ClientCA)
+		if err != nil {
+			fail(fmt.Sprintf("read client CA: %v", err), "client_ca")
+		} else {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				fail(fmt.Sprintf("%s holds no PEM certificate", t.ClientCA), "client_ca")
+			}
+			cfg.ClientCAs = pool
+		}
+	}
+	switch t.ClientAuth {
+	case "":
+		if t.ClientCA != "" {
+			cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	case "none":
+	case "request":
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	case "require":
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	default:
+		fail(fmt.Sprintf("unknown client_auth %q; none, request or require", t.ClientAuth), "client_auth")
+	}
+	if (t.ClientAuth == "request" || t.ClientAuth == "require") && t.ClientCA == "" {
+		fail("client_auth "+t.ClientAuth+" needs client_ca, the CA that signs client certificates", "client_auth")
+	}
+	if !ok {
+		return nil, errors.New("invalid tls section")
+	}
+	return cfg, nil
+}
