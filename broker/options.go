@@ -149,7 +149,7 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.Default()
 	}
 	c := &o.Capabilities
-	if !c.MaximumQoSSet {
+	if c.MaximumQoS == 0 && !c.MaximumQoSSet {
 		c.MaximumQoS = 2
 	}
 	if c.MaximumQoS > 2 {
