@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// TestRetained covers storing, replacing and deleting retained messages
+// and the RETAIN flag of deliveries.
+// [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-7] [MQTT-3.3.1-8] [MQTT-3.3.1-12]
+// (v3.1.1 [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-8] [MQTT-3.3.1-9]
+// [MQTT-3.3.1-10] [MQTT-3.3.1-11] [MQTT-3.3.1-12])
+func TestRetained(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	for _, v := range allVersions {
+		t.Run(vname(v), func(t *testing.T) {
+			topic := "ret/" + vname(v)
+			pub := connectC(t, ts, v, "ret-pub")
+			live := connectC(t, ts, v, "ret-live")
+			live.sub(topic, 1)
+
+			pub.pub(topic, "first", 1, true)
+			p := live.recv()
+			require.False(t, p.Retain, "a normal delivery has RETAIN 0") // v3.1.1 [MQTT-3.3.1-9]
+			pub.pub(topic, "second", 1, true)
+			live.recv()
+			pub.pub(topic, "not retained", 1, false) // [MQTT-3.3.1-8]
+			live.recv()
+
+			late := connectC(t, ts, v, "ret-late")
+			late.sub(topic, 1)
+			p = late.recv()
+			require.Equal(t, "second", string(p.Payload), "replaced")
+			require.True(t, p.Retain, "RETAIN 1 on subscribe delivery")
+			late.barrier()
+			late.disconnect()
+
+			pub.pub(topic, "", 1, true) // delete
+			p = live.recv()
+			require.Empty(t, p.Payload, "the empty message is delivered normally") // [MQTT-3.3.1-6]
+			late = connectC(t, ts, v, "ret-late")
+			late.sub(topic, 1)
+			late.barrier() // [MQTT-3.3.1-7]
+			late.disconnect()
+			live.disconnect()
+			pub.disconnect()
+		})
+	}
+	require.Zero(t, ts.Info().Retained)
+}
+
+// TestRetainHandling covers Retain Handling 0 (always), 1 (new
+// subscriptions only) and 2 (never), and Retain As Published.
+// [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11] [MQTT-3.3.1-12]
+// [MQTT-3.3.1-13] [MQTT-3.8.4-3] [MQTT-3.8.4-4]
+func TestRetainHandling(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	require.NoError(t, ts.Publish("rh/t", []byte("kept"), true, 1))
+	tests := []struct {
+		handling     byte
+		first, again bool
+	}{
+		{0, true, true},
+		{1, true, false},
+		{2, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(string(rune('0'+tt.handling)), func(t *testing.T) {
+			c := connectC(t, ts, codec.V5, "rh")
+			for _, want := range []bool{tt.first, tt.again} {
+				c.subscribe(codec.Subscription{Filter: "rh/+", QoS: 1, RetainHandling: tt.handling})
+				if want {
+					p := c.recv()
+					require.Equal(t, "kept", string(p.Payload))
+					require.True(t, p.Retain)
+				}
+				c.barrier()
+			}
+			c.disconnect()
+		})
+	}
+	t.Run("retain as published", func(t *testing.T) {
+		c := connectC(t, ts, codec.V5, "rap")
+		c.subscribe(codec.Subscription{Filter: "rap/a", QoS: 1, RetainAsPublished: true},
+			codec.Subscription{Filter: "rap/b", QoS: 1})
+		pub := connectC(t, ts, codec.V5, "rap-pub")
+		pub.pub("rap/a", "x", 0, true)
+		require.True(t, c.recv().Retain) // [MQTT-3.3.1-13]
+		pub.pub("rap/b", "x", 0, true)
+		require.False(t, c.recv().Retain) // [MQTT-3.3.1-12]
+		pub.pub("rap/a", "", 0, true)
+		c.recv()
+		pub.pub("rap/b", "", 0, true)
+		c.recv()
+	})
+}
+
+// TestRetainedQoS: a retained message is delivered at the minimum of its
+// QoS and the subscription's. [MQTT-3.8.4-8]
+func TestRetainedQoS(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	pub := connectC(t, ts, codec.V5, "rq-pub")
+	pub.pub("rq/2", "two", 2, true)
+	pub.pub("rq/0", "zero", 0, true)
+	c := connectC(t, ts, codec.V5, "rq")
+	c.sub("rq/2", 1)
+	require.Equal(t, codec.QoS(1), c.recv().QoS)
+	c.sub("rq/0", 2)
+	require.Equal(t, codec.QoS(0), c.recv().QoS)
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// disconnects signals each client identifier whose connection ended, after
+// the server has published (or scheduled) its will.
+type disconnects chan string
+
+func (disconnects) ID() string { return "disconnects" }
+
+func (d disconnects) OnDisconnect(cl *broker.ClientInfo, _ error, _ bool) {
+	select {
+	case d <- cl.ID:
+	default:
+	}
+}
+
+// waitDisconnect waits until the server has finished with client id.
+func (d disconnects) wait(t *testing.T, id string) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case got := <-d:
+			if got == id {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("client %q did not disconnect", id)
+		}
+	}
+}
+
+func withWill(topic, payload string, qos codec.QoS, retain bool, delay uint32) connectOpt {
+	return func(c *codec.Connect) {
+		c.Will = &codec.Will{Topic: topic, Payload: []byte(payload), QoS: qos, Retain: retain}
+		if delay > 0 {
+			c.Will.Properties.WillDelay = codec.Ptr(delay)
+		}
+	}
+}
+
+// TestWill covers when the will message is and is not published.
+// [MQTT-3.1.2-7] [MQTT-3.1.2-8] [MQTT-3.1.2-10] [MQTT-3.1.2-14]
+// [MQTT-3.1.2-15] [MQTT-3.14.4-3] (v3.1.1 [MQTT-3.1.2-8] [MQTT-3.1.2-10]
+// [MQTT-3.1.2-16] [MQTT-3.1.2-17] [MQTT-3.14.4-3])
+func TestWill(t *testing.T) {
+	dc := make(disconnects, 16)
+	ts := startServer(t, broker.Options{}, dc)
+	tests := []struct {
+		name   string
+		v      codec.Version
+		end    func(c *client)
+		willed bool
+	}{
+		{"v5 network close", codec.V5, (*client).close, true},
+		{"v3.1.1 network close", codec.V311, (*client).close, true},
+		{"v3.1 network close", codec.V31, (*client).close, true},
+		{"v5 DISCONNECT 0x00", codec.V5, (*client).disconnect, false},
+		{"v3.1.1 DISCONNECT", codec.V311, (*client).disconnect, false},
+		{"v5 DISCONNECT 0x04", codec.V5, func(c *client) {
+			c.send(&codec.Disconnect{ReasonCode: codec.DisconnectWithWill})
+			c.expectClosed()
+		}, true},
+		{"v5 protocol error", codec.V5, func(c *client) {
+			c.send(&codec.Connect{ProtocolVersion: codec.V5, ClientID: "again"})
+			c.expectDisconnect(codec.ProtocolError)
+		}, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			topic := "will/" + string(rune('a'+i))
+			sub := connectC(t, ts, codec.V5, "will-sub")
+			sub.sub(topic, 2)
+			id := "willer-" + string(rune('a'+i))
+			w := connectC(t, ts, tt.v, id, withWill(topic, "gone", 1, false, 0))
+			tt.end(w)
+			dc.wait(t, id)
+			if tt.willed {
+				p := sub.recv()
+				require.Equal(t, topic, p.Topic)
+				require.Equal(t, "gone", string(p.Payload))
+				require.Equal(t, codec.QoS(1), p.QoS)
+				require.False(t, p.Retain) // [MQTT-3.1.2-14]
+			}
+			sub.barrier()
+			sub.disconnect()
+		})
+	}
+}
+
+// TestWillRetained: a will with Will Retain 1 is published as a retained
+// message. [MQTT-3.1.2-15] (v3.1.1 [MQTT-3.1.2-17])
+func TestWillRetained(t *testing.T) {
+	dc := make(disconnects, 16)
+	ts := startServer(t, broker.Options{}, dc)
+	w := connectC(t, ts, codec.V311, "rw", withWill("will/retained", "bye", 0, true, 0))
+	w.close()
+	dc.wait(t, "rw")
+	sub := connectC(t, ts, codec.V5, "rw-sub")
+	sub.sub("will/retained", 1)
+	p := sub.recv()
+	require.True(t, p.Retain)
+	require.Equal(t, "bye", string(p.Payload))
+}
+
+// TestWillDelay: a delayed will is published after the Will Delay
+// Interval, and not at all when the client reconnects in time.
+// [MQTT-3.1.2-8] [MQTT-3.1.3-9]
+func TestWillDelay(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	sub := connectC(t, ts, codec.V5, "wd-sub")
+	sub.sub("wd/#", 1)
+
+	t.Run("published after the delay", func(t *testing.T) {
+		w := connectC(t, ts, codec.V5, "wd1", persistent(60), withWill("wd/1", "late", 1, false, 1))
+		closed := time.Now()
+		w.close()
+		p := sub.recv()
+		require.Equal(t, "wd/1", p.Topic)
+		require.GreaterOrEqual(t, time.Since(closed), 900*time.Millisecond, "published before the will delay")
+	})
+	t.Run("cancelled by reconnect", func(t *testing.T) {
+		w := connectC(t, ts, codec.V5, "wd2", persistent(60), withWill("wd/2", "never", 1, false, 1))
+		w.close()
+		w2, ack := connect(t, ts, codec.V5, "wd2", persistent(60))
+		require.True(t, ack.SessionPresent)
+		// Nothing may arrive for longer than the delay. This read is
+		// the subscriber's last, so its deadline error is harmless.
+		pk, err := sub.read(2500 * time.Millisecond)
+		var ne net.Error
+		require.True(t, errors.As(err, &ne) && ne.Timeout(), "unexpected %T %+v (%v)", pk, pk, err)
+		w2.disconnect()
+	})
+}
+
+// TestDisconnectThenReconnect: a client that sends DISCONNECT and
+// reconnects as soon as the server closes the connection finds its
+// session ended (expiry 0) and its will discarded, however quickly it
+// comes back. [MQTT-3.14.4-3] [MQTT-4.1.0-2]
+func TestDisconnectThenReconnect(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	sub := connectC(t, ts, codec.V5, "dr-sub")
+	sub.sub("dr/will", 1)
+	for i := range 30 {
+		c := connectC(t, ts, codec.V5, "dr", persistent(0), withWill("dr/will", "no", 1, false, 0))
+		c.disconnect()
+		c, ack := connect(t, ts, codec.V5, "dr", persistent(0))
+		require.False(t, ack.SessionPresent, "round %d: session expiry 0 ended the session", i)
+		c.disconnect()
+	}
+	sub.barrier()
+}
