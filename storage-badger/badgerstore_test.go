@@ -40,7 +40,7 @@ func TestSuite(t *testing.T) {
 		dirs[b] = dir
 		return b
 	}, storagetest.RunOptions{
-		Atomic: true,
+		SnapshotScans: true,
 		Reopen: func(t *testing.T, old storage.Backend) storage.Backend {
 			dir := dirs[old]
 			b := open(t, dir)

@@ -72,12 +72,13 @@ func TestBatchAtomic(t *testing.T) {
 	ctx := t.Context()
 	const keys, rounds = 40, 200
 	names := make([]string, keys)
+	for i := range names {
+		names[i] = prefix + hex.EncodeToString(fmt.Appendf(nil, "atomic/%02d", i)) // the documented key layout
+	}
 	batch := func(gen int) []storage.Op {
 		ops := make([]storage.Op, keys)
 		for i := range ops {
-			k := fmt.Appendf(nil, "atomic/%02d", i)
-			names[i] = prefix + hex.EncodeToString(k) // the documented key layout
-			ops[i] = storage.Op{Key: k, Value: fmt.Appendf(nil, "%d", gen)}
+			ops[i] = storage.Op{Key: fmt.Appendf(nil, "atomic/%02d", i), Value: fmt.Appendf(nil, "%d", gen)}
 		}
 		return ops
 	}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wrenmq/wrenmq/broker/storage"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// flaky fails every Apply while fail is set and reports each attempt.
+type flaky struct {
+	*storage.Memory
+	fail     atomic.Bool
+	attempts chan struct{}
+	gate     chan struct{} // when non-nil, Apply waits for it
+}
+
+func newFlaky() *flaky {
+	return &flaky{Memory: storage.NewMemory(), attempts: make(chan struct{}, 100)}
+}
+
+func (f *flaky) Apply(ctx context.Context, ops []storage.Op) error {
+	select {
+	case f.attempts <- struct{}{}:
+	default:
+	}
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if f.fail.Load() {
+		return errors.New("injected failure")
+	}
+	return f.Memory.Apply(ctx, ops)
+}
+
+func msg(topic string) storage.Message {
+	return storage.Message{Publish: codec.Publish{Topic: topic, QoS: 1, PacketID: 1, Payload: []byte("p")}}
+}
+
+func TestStoreRetriesAndReportsHealth(t *testing.T) {
+	b := newFlaky()
+	b.fail.Store(true)
+	st := storage.NewStore(b, storage.Options{RetryMin: time.Millisecond, RetryMax: 2 * time.Millisecond, Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+
+	d := st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
+	<-b.attempts
+	<-b.attempts // the first retry has failed as well
+	assert.False(t, st.Healthy())
+	select {
+	case <-d.C():
+		t.Fatal("a failed write was acknowledged")
+	default:
+	}
+	b.fail.Store(false)
+	require.NoError(t, d.Wait(t.Context()))
+	assert.True(t, st.Healthy())
+	stats := st.Stats()
+	assert.GreaterOrEqual(t, stats.Failures, uint64(2))
+	assert.Equal(t, uint64(1), stats.Ops)
+	assert.Zero(t, stats.QueuedOps)
+	assert.Zero(t, stats.Abandoned)
+}
+
+func TestStoreBackpressure(t *testing.T) {
+	b := newFlaky()
+	b.gate = make(chan struct{})
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
+		MaxQueueOps: 2, Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+
+	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
+	<-b.attempts // the writer holds op 1 in Apply
+	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2, Message: msg("t")})
+	returned := make(chan struct{})
+	go func() {
+		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 3, Message: msg("t")})
+		close(returned)
+	}()
+	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-returned:
+		t.Fatal("a write did not wait for room in a full queue")
+	default:
+	}
+	assert.Equal(t, 2, st.Stats().QueuedOps)
+	close(b.gate)
+	<-returned
+	require.NoError(t, st.Flush(t.Context()))
+	assert.Equal(t, uint64(3), st.Stats().Ops)
+}
+
+func TestStoreCloseAbandonsWhenBackendStaysDown(t *testing.T) {
+	b := newFlaky()
+	b.fail.Store(true)
+	st := storage.NewStore(b, storage.Options{RetryMin: time.Millisecond, Logger: quiet})
+	d := st.PutSession(&storage.Session{ClientID: "c"})
+	<-b.attempts
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := st.Close(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "1 writes abandoned")
+	require.ErrorIs(t, d.Wait(context.Background()), storage.ErrClosed)
+	assert.Equal(t, uint64(1), st.Stats().Abandoned)
+	assert.False(t, st.Healthy())
+	require.ErrorIs(t, st.Ping(context.Background()), storage.ErrClosed)
+}
+
+func TestStoreRefusesOversizedClientID(t *testing.T) {
+	st := storage.NewStore(storage.NewMemory(), storage.Options{Mode: storage.ModeAsync, Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+	long := strings.Repeat("x", 65536)
+	for _, d := range []storage.Done{
+		st.PutSession(&storage.Session{ClientID: long}),
+		st.DeleteSession(long),
+		st.PutQueued(&storage.Queued{ClientID: long}),
+	} {
+		err := d.Wait(t.Context())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "client id longer than 65535 bytes")
+	}
+	require.NoError(t, st.PutSession(&storage.Session{ClientID: long[:65535]}).Wait(t.Context()))
+	require.NoError(t, st.Flush(t.Context()))
+}
+
+func rawKeys(t *testing.T, b storage.Backend) map[string]string {
+	got := map[string]string{}
+	require.NoError(t, b.Scan(t.Context(), nil, func(k, v []byte) error {
+		got[string(k)] = string(v)
+		return nil
+	}))
+	return got
+}
+
+// TestRecordLayout pins the documented key layout and a few values, so
+// that a change of the format is a deliberate one (with a new version).
+func TestRecordLayout(t *testing.T) {
+	m := storage.NewMemory()
+	st := storage.NewStore(noClose{m}, storage.Options{Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+	require.NoError(t, st.PutSession(&storage.Session{ClientID: "ab", ProtocolVersion: 4, ExpiryInterval: 300, Username: "u"}).Wait(t.Context()))
+	require.NoError(t, st.PutSubscription(&storage.Subscription{ClientID: "ab", Filter: "x/#", QoS: 2, NoLocal: true, RetainHandling: 1, Identifier: 300}).Wait(t.Context()))
+	require.NoError(t, st.PutInflight(&storage.Inflight{ClientID: "ab", Direction: storage.Inbound, PacketID: 0x0102, State: storage.AwaitingPubrel, Seq: 7}).Wait(t.Context()))
+	require.NoError(t, st.PutQueued(&storage.Queued{ClientID: "ab", Seq: 0x0102, Message: storage.Message{Publish: codec.Publish{Topic: "t", Payload: []byte("hi")}}}).Wait(t.Context()))
+	require.NoError(t, st.PutRetained(&storage.Retained{Message: storage.Message{Publish: codec.Publish{Topic: "t/r", Retain: true}}}).Wait(t.Context()))
+	require.NoError(t, st.PutCounters(&storage.Counters{ClientsTotal: 1, BytesSent: 2}).Wait(t.Context()))
+	assert.Equal(t, map[string]string{
+		"c\x00\x02abs":             "\x01\x04\x00\xac\x02\x01u\x00",
+		"c\x00\x02abux/#":          "\x01\x02\x01\x01\xac\x02",
+		"c\x00\x02abi\x02\x01\x02": "\x01\x04\x07\x01", // empty message
+		"c\x00\x02abq\x00\x00\x00\x00\x00\x00\x01\x02": "\x01\x00" + "\x30\x06\x00\x01t\x00hi",
+		"rt/r": "\x01\x00" + "\x31\x06\x00\x03t/r\x00",
+		"n":    "\x01\x06\x01\x00\x00\x00\x00\x02",
+	}, rawKeys(t, m))
+}
+
+func TestCountersAcceptMoreFields(t *testing.T) {
+	m := storage.NewMemory()
+	// A later version of the broker stored eight counters.
+	require.NoError(t, m.Apply(t.Context(), []storage.Op{{Key: []byte("n"), Value: []byte{1, 8, 1, 2, 3, 4, 5, 6, 7, 8}}}))
+	st := storage.NewStore(m, storage.Options{Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+	snap, err := st.Restore(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, storage.Counters{ClientsTotal: 1, MessagesReceived: 2, MessagesSent: 3, MessagesDropped: 4,
+		BytesReceived: 5, BytesSent: 6}, snap.Counters)
+	assert.Empty(t, snap.Skipped)
+}
+
+type noClose struct{ storage.Backend }
+
+func (noClose) Close() error { return nil }

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package badgerstore_test
+
+import (
+	"testing"
+
+	"github.com/wrenmq/wrenmq/broker/storage"
+	"github.com/wrenmq/wrenmq/broker/storage/storagetest"
+	badgerstore "github.com/wrenmq/wrenmq/storage-badger"
+)
+
+// BenchmarkQoS1 is persisted QoS 1 throughput with SyncWrites (fsync per
+// batch), the setting for "nothing lost" on power failure.
+func BenchmarkQoS1(b *testing.B) {
+	storagetest.BenchmarkQoS1(b, func(b *testing.B) storage.Backend {
+		be, err := badgerstore.Open(badgerstore.Options{Dir: b.TempDir(), SyncWrites: true, Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return be
+	})
+}
