@@ -97,7 +97,8 @@ func TestMaximumPacketSize(t *testing.T) {
 // a message that expires while queued for an offline session is not
 // delivered. [MQTT-3.3.2-5] [MQTT-3.3.2-6]
 func TestMessageExpiry(t *testing.T) {
-	ts := startServer(t, broker.Options{})
+	dc := make(disconnects, 16)
+	ts := startServer(t, broker.Options{}, dc)
 	sub := connectC(t, ts, codec.V5, "me-sub", persistent(60))
 	sub.sub("me/#", 1)
 	v3 := connectC(t, ts, codec.V311, "me-v3")
@@ -111,6 +112,7 @@ func TestMessageExpiry(t *testing.T) {
 	require.Equal(t, "a", string(v3.recv().Payload)) // no properties for v3
 
 	sub.close()
+	dc.wait(t, "me-sub") // offline: what follows is queued, not sent
 	pub.pubP(&codec.Publish{Topic: "me/b", QoS: 1, Payload: []byte("short"), Properties: codec.Properties{MessageExpiry: codec.Ptr(uint32(1))}})
 	pub.pubP(&codec.Publish{Topic: "me/b", QoS: 1, Payload: []byte("long"), Properties: codec.Properties{MessageExpiry: codec.Ptr(uint32(100))}})
 	// Let the one-second expiry pass: the clock is what is under test.

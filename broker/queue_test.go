@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"bytes"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// TestOfflineQueue: messages for an offline persistent session are
+// queued (QoS 1 and 2; QoS 0 only with QueueQoS0Offline) and delivered in
+// order on reconnect; the queue is bounded by MaxQueuedMessages.
+// [MQTT-3.1.2-5 v3.1.1] [MQTT-4.5.0-1] [MQTT-4.6.0-6]
+func TestOfflineQueue(t *testing.T) {
+	for _, qos0 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("QueueQoS0Offline=%v", qos0), func(t *testing.T) {
+			dc := make(disconnects, 4)
+			ts := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedMessages: 5, QueueQoS0Offline: qos0}}, dc)
+			for _, v := range []codec.Version{codec.V311, codec.V5} {
+				id := "off-" + vname(v)
+				c := connectC(t, ts, v, id, persistent(60))
+				c.sub("off", 1)
+				c.close()
+				dc.wait(t, id)
+				pub := connectC(t, ts, codec.V5, "off-pub")
+				dropped := ts.Info().MessagesDropped
+				var want []string
+				for i := range 10 {
+					q := codec.QoS(i % 3)
+					pub.pub("off", fmt.Sprint(i), q, false)
+					if q > 0 || qos0 {
+						want = append(want, fmt.Sprint(i))
+					}
+				}
+				want = want[:5] // MaxQueuedMessages
+				pub.disconnect()
+				c, ack := connect(t, ts, v, id, persistent(0))
+				require.True(t, ack.SessionPresent)
+				var got []string
+				for range want {
+					got = append(got, string(c.recv().Payload))
+				}
+				require.Equal(t, want, got, "in order, within the bound")
+				c.barrier()
+				require.Positive(t, ts.Info().MessagesDropped-dropped, "overflow counted")
+				c.disconnect()
+			}
+		})
+	}
+}
+
+// dropCounter counts OnPublishDropped calls.
+type dropCounter struct{ n atomic.Int64 }
+
+func (*dropCounter) ID() string { return "drops" }
+func (d *dropCounter) OnPublishDropped(string, *codec.Publish, broker.DropReason) {
+	d.n.Add(1)
+}
+
+// TestSlowSubscriber: a subscriber that does not read fills its bounded
+// outbound queue; further QoS 0 messages to it are dropped and counted
+// while the publisher is never blocked and other subscribers are served.
+func TestSlowSubscriber(t *testing.T) {
+	drops := &dropCounter{}
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxOutboundBytes: 16 << 10}}, drops)
+	slow := dial(t, ts, codec.V5)
+	if tc, ok := slow.nc.(interface{ SetReadBuffer(int) error }); ok {
+		_ = tc.SetReadBuffer(4 << 10)
+	}
+	require.Equal(t, codec.Success, slow.connect(newConnect(codec.V5, "slow")).ReasonCode)
+	slow.sub("flood", 0)
+	fast := connectC(t, ts, codec.V5, "fast")
+	fast.sub("flood", 0)
+	pub := connectC(t, ts, codec.V311, "flooder")
+	payload := string(bytes.Repeat([]byte("z"), 1000))
+	const n = 3000 // ~3 MB: far beyond the slow client's socket buffers and queue
+	for i := range n {
+		// QoS 1 so that each PUBACK proves the publisher was not blocked.
+		pub.pub("flood", payload, 1, false)
+		require.Len(t, fast.expectPublish().Payload, 1000, "message %d", i)
+	}
+	info := ts.Info()
+	require.Positive(t, info.MessagesDropped, "QoS 0 messages to the slow client were dropped")
+	require.Equal(t, info.MessagesDropped, drops.n.Load(), "each drop fired OnPublishDropped")
+	fast.barrier()
+}

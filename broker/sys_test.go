@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// TestSysTopics: $SYS topics are published at SysInterval, retained, and
+// reflect the server's counters; "#" does not match them.
+// [MQTT-4.7.2-1]
+func TestSysTopics(t *testing.T) {
+	ts := startServer(t, broker.Options{SysInterval: 50 * time.Millisecond, Version: "test-1"})
+	all := connectC(t, ts, codec.V5, "sys-all")
+	all.sub("#", 0)
+	c := connectC(t, ts, codec.V311, "sys")
+	c.sub("$SYS/broker/version", 0)
+	p := c.expectPublish()
+	require.Equal(t, "test-1", string(p.Payload))
+	require.True(t, p.Retain, "the retained copy comes first")
+	c.sub("$SYS/broker/clients/connected", 0)
+	p = c.expectPublish()
+	_, err := strconv.Atoi(string(p.Payload))
+	require.NoError(t, err)
+	// The next tick arrives as a normal publication.
+	for {
+		p = c.expectPublish()
+		if !p.Retain {
+			break
+		}
+	}
+	require.Contains(t, []string{"$SYS/broker/version", "$SYS/broker/clients/connected"}, p.Topic)
+	all.barrier() // [MQTT-4.7.2-1] "#" never matched a $SYS topic
+}
+
+// TestInfo: Info counts clients, messages and subscriptions.
+func TestInfo(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	c := connectC(t, ts, codec.V5, "info")
+	c.sub("i/#", 1)
+	c.send(&codec.Publish{Topic: "i/x", Payload: []byte("x"), QoS: 1, PacketID: 1})
+	p := c.expectPublish()
+	expectT[*codec.Puback](c)
+	c.ack(p)
+	c.barrier()
+	info := ts.Info()
+	require.Equal(t, int64(1), info.ClientsConnected)
+	require.Equal(t, int64(1), info.Subscriptions)
+	require.GreaterOrEqual(t, info.MessagesReceived, int64(1))
+	require.GreaterOrEqual(t, info.MessagesSent, int64(1))
+	require.Positive(t, info.BytesReceived)
+}
