@@ -15,6 +15,7 @@ import (
 	"github.com/wrenmq/wrenmq/authledger"
 	"github.com/wrenmq/wrenmq/broker"
 	"github.com/wrenmq/wrenmq/broker/listeners"
+	"github.com/wrenmq/wrenmq/tools/metrics"
 )
 
 // instance is a running broker with its HTTP endpoint.
@@ -74,10 +75,15 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 		}
 	}
 
+	m := metrics.New(srv)
+	if err := srv.AddHook(m.Hook()); err != nil {
+		return nil, err
+	}
+
 	var hs *listeners.HTTPServer
 	if p.httpAddr != "" {
 		h := listeners.NewHTTPHandler(srv, listeners.HTTPOptions{
-			Handlers: map[string]http.Handler{},
+			Handlers: map[string]http.Handler{"GET /metrics": m.Handler()},
 		})
 		if hs, err = listeners.ListenHTTP(p.httpAddr, h, log); err != nil {
 			return nil, err
