@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -249,9 +250,19 @@ func (c *Config) plan() (*plan, error) {
 		}
 	}
 	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return lineOfErr(a) - lineOfErr(b) })
 		return nil, errors.Join(errs...)
 	}
 	return p, nil
+}
+
+// lineOfErr returns the line of a ConfigError, 0 otherwise.
+func lineOfErr(err error) int {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return ce.Line
+	}
+	return 0
 }
 
 // planCapabilities maps the capabilities section onto p.opts.

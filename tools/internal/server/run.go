@@ -272,7 +272,7 @@ func (inst *instance) reload(f *flags, level *slog.LevelVar) {
 	}
 	if p.level != level.Level() {
 		level.Set(p.level)
-		log.Info("log level changed", "level", p.level.String())
+		log.Info("log level changed", "new_level", p.level.String())
 	}
 	switch {
 	case inst.ledger != nil && p.ledger != nil:
