@@ -348,11 +348,14 @@ func (s *Store) Flush(ctx context.Context) error {
 	} else {
 		c = s.applying
 	}
-	s.idle = false
-	s.mu.Unlock()
 	if c == nil {
+		s.mu.Unlock()
 		return nil
 	}
+	// Only a Flush that nudges may clear idle: an idle writer waits for a
+	// nudge, and enqueue nudges only while idle is set.
+	s.idle = false
+	s.mu.Unlock()
 	s.nudge()
 	select {
 	case <-c.done:

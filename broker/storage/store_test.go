@@ -189,3 +189,20 @@ func TestCountersAcceptMoreFields(t *testing.T) {
 type noClose struct{ storage.Backend }
 
 func (noClose) Close() error { return nil }
+
+// TestStoreWritesAfterEmptyFlush is the regression test for a Flush with
+// nothing queued leaving the idle writer without a wake-up: every later
+// write in sync mode then waited forever.
+func TestStoreWritesAfterEmptyFlush(t *testing.T) {
+	st := storage.NewStore(storage.NewMemory(), storage.Options{Logger: quiet})
+	defer st.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, st.Flush(ctx))
+	// Let the writer reach its idle wait before the flush, then again.
+	require.NoError(t, st.Flush(ctx))
+	require.NoError(t, st.PutRetained(&storage.Retained{Message: msg("a")}).Wait(ctx))
+	_, err := st.Restore(ctx)
+	require.NoError(t, err)
+	require.NoError(t, st.PutRetained(&storage.Retained{Message: msg("b")}).Wait(ctx))
+}
