@@ -70,7 +70,9 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	sess.expiry = expiry
 	sess.will = will
 	sess.willDelay = willDelay
+	sess.username = c.info.Username
 	c.sess = sess
+	s.saveSessionLocked(sess, time.Time{})
 	s.mu.Unlock()
 
 	n := s.stats.clientsConnected.Add(1)
@@ -98,6 +100,10 @@ func (s *Server) endSessionLocked(sess *session) {
 	sess.subCount = 0
 	sess.timer.stop()
 	sess.timer = nil
+	if sess.stored {
+		sess.stored = false
+		s.deleteSession(sess.id)
+	}
 }
 
 // detachFrom marks a connection whose session was taken over and asks it
@@ -142,6 +148,9 @@ func (s *Server) detach(c *conn) {
 				expired = true
 			case sess.expiry != never:
 				sess.timer = &timerHandle{t: time.AfterFunc(time.Duration(sess.expiry)*time.Second, func() { s.expire(sess) })}
+			}
+			if !expired {
+				s.saveSessionLocked(sess, time.Now())
 			}
 		}
 		sess.unlockNoEvents()
@@ -191,6 +200,7 @@ func (s *Server) willDelayElapsed(sess *session) {
 		return
 	}
 	sess.will = nil
+	s.saveSessionLocked(sess, time.Now())
 	sess.mu.Unlock()
 	s.publishWill(sess.id, will)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -39,6 +40,14 @@ type Options struct {
 	// SharedSelector picks the member of a shared subscription group that
 	// receives a message. Default: round-robin over connected members.
 	SharedSelector SharedSelector
+
+	// Storage, when set, persists sessions (those with a session expiry
+	// interval above 0), their subscriptions, inflight and queued messages,
+	// and retained messages. Serve restores its contents before any
+	// listener accepts a client; Close flushes and closes it. Its Mode
+	// decides whether QoS 1/2 publishes are acknowledged only once durable
+	// (storage.ModeSync, the default) or at once (storage.ModeAsync).
+	Storage *storage.Store
 
 	// Compat holds switches for known client quirks.
 	Compat Compat

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -59,6 +60,13 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	} else if !code.IsError() {
 		code = codec.UnspecifiedError
 	}
+	if p.QoS > 0 {
+		if err := s.waitDurable(); err != nil {
+			// Not durable: no acknowledgement, so the client resends.
+			s.log.Error("storage write failed; PUBLISH not acknowledged", "client", c.info.ID, "err", err)
+			return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "storage", Code: codec.ImplementationSpecificError, Err: err})
+		}
+	}
 	switch p.QoS {
 	case 1:
 		ack := codec.Puback{PacketID: p.PacketID}
@@ -75,6 +83,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 				sess.inQoS2 = make(map[uint16]struct{})
 			}
 			sess.inQoS2[p.PacketID] = struct{}{}
+			s.saveInboundLocked(sess, p.PacketID)
 			sess.mu.Unlock()
 		}
 		rec := codec.Pubrec{PacketID: p.PacketID}
@@ -150,7 +159,10 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 	sess := c.sess
 	sess.mu.Lock()
 	_, ok := sess.inQoS2[p.PacketID]
-	delete(sess.inQoS2, p.PacketID)
+	if ok {
+		delete(sess.inQoS2, p.PacketID)
+		c.srv.deleteInflightLocked(sess, storage.Inbound, p.PacketID)
+	}
 	sess.mu.Unlock()
 	comp := codec.Pubcomp{PacketID: p.PacketID}
 	if !ok && c.version == codec.V5 {
@@ -190,6 +202,7 @@ func (s *Server) retain(cl *ClientInfo, m *message) {
 		s.log.Warn("retained message not stored: the retained store is full", "topic", m.pub.Topic, "max", s.opts.Limits.MaxRetained)
 		return
 	}
+	s.saveRetained(m)
 	for _, h := range s.hooks.retainMessage {
 		s.hooks.guard(h, "OnRetainMessage", func() { h.OnRetainMessage(cl, &m.pub) })
 	}

@@ -4,6 +4,7 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,7 @@ type Server struct {
 	stats    stats
 	started  time.Time
 	selector SharedSelector
+	persist  persister
 
 	// mu guards the fields below. Lock order: Server.mu before session.mu
 	// before outQueue.mu (see LOCKORDER.md).
@@ -59,6 +61,7 @@ func New(opts Options) *Server {
 		conns:    make(map[*conn]struct{}),
 		stop:     make(chan struct{}),
 		selector: opts.SharedSelector,
+		persist:  persister{store: opts.Storage},
 	}
 	s.hooks.log = s.log
 	if s.selector == nil {
@@ -118,6 +121,15 @@ func (s *Server) Serve() error {
 	if s.closing {
 		s.mu.Unlock()
 		return errors.New("serve: the server is closed")
+	}
+	if s.persist.enabled() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.restoreLocked(ctx)
+		cancel()
+		if err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	s.serving = true
 	s.started = time.Now()
@@ -219,6 +231,13 @@ func (s *Server) Close() error {
 		sess.stopTimers()
 	}
 	s.mu.Unlock()
+	if s.persist.enabled() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.WriteTimeout)
+		if err := s.persist.store.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("close storage: %w", err))
+		}
+		cancel()
+	}
 	for _, h := range s.hooks.stopped {
 		s.hooks.guard(h, "OnStopped", h.OnStopped)
 	}
@@ -281,10 +300,11 @@ func (s *Server) ListenerAddrs() map[string]net.Addr {
 	return m
 }
 
-// Ready reports whether the server is serving and not closing; health
-// checks use it.
+// Ready reports whether the server is serving (storage restored), not
+// closing, and its storage is healthy; health checks use it.
 func (s *Server) Ready() bool {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.serving && !s.closing
+	ok := s.serving && !s.closing
+	s.mu.RUnlock()
+	return ok && (!s.persist.enabled() || s.persist.store.Healthy())
 }

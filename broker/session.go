@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -31,6 +32,7 @@ type outMsg struct {
 	retain bool
 	subIDs []uint32
 	state  outState
+	seq    uint64 // storage order
 }
 
 // queued is a message waiting for delivery to a session.
@@ -39,6 +41,7 @@ type queued struct {
 	qos    codec.QoS
 	retain bool
 	subIDs []uint32
+	seq    uint64 // storage order
 }
 
 // session is the server-side state of a client identifier: subscriptions
@@ -65,6 +68,9 @@ type session struct {
 	willTimer *timerHandle // will delay, nil when none
 	ended     bool         // removed from the server; deliveries are refused
 	subCount  int
+	username  string
+	seq       uint64 // last storage sequence number used
+	stored    bool   // a session record was written to storage
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
 }
@@ -141,8 +147,11 @@ func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs [
 		s.noteDropLocked(m, DropQueueFull)
 		return false
 	}
-	s.queue = append(s.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs})
+	s.seq++
+	q := queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: s.seq}
+	s.queue = append(s.queue, q)
 	s.srv.stats.queued.Add(1)
+	s.srv.saveQueuedLocked(s, &q)
 	return true
 }
 
@@ -155,8 +164,7 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 		if len(s.srv.hooks.idExhausted) > 0 {
 			s.events = append(s.events, sessionEvent{msg: q.msg})
 		}
-		s.queue = append(s.queue, q)
-		s.srv.stats.queued.Add(1)
+		s.requeueLocked(q)
 		return true
 	}
 	f := form{version: c.version, qos: q.qos, retain: q.retain, subIDs: q.subIDs}
@@ -166,17 +174,30 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 			return false
 		}
 		// The outbound queue is full: wait for it to drain.
-		s.queue = append(s.queue, q)
-		s.srv.stats.queued.Add(1)
+		s.requeueLocked(q)
 		return true
 	}
 	st := awaitPuback
 	if q.qos == 2 {
 		st = awaitPubrec
 	}
-	s.inflight = append(s.inflight, &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, state: st})
+	s.seq++
+	o := &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, state: st, seq: s.seq}
+	s.inflight = append(s.inflight, o)
 	s.srv.stats.inflight.Add(1)
+	s.srv.saveInflightLocked(s, o)
 	return true
+}
+
+// requeueLocked puts back a message that could not be sent now.
+func (s *session) requeueLocked(q queued) {
+	if q.seq == 0 {
+		s.seq++
+		q.seq = s.seq
+		s.srv.saveQueuedLocked(s, &q)
+	}
+	s.queue = append(s.queue, q)
+	s.srv.stats.queued.Add(1)
 }
 
 // newIDLocked returns a packet identifier not in flight.
@@ -224,6 +245,7 @@ func (s *session) pumpLocked(c *conn) {
 		if q.msg.expired(now) {
 			sent++
 			s.srv.stats.queued.Add(-1)
+			s.srv.deleteQueuedLocked(s, q.seq)
 			s.noteDropLocked(q.msg, DropExpired)
 			continue
 		}
@@ -246,6 +268,7 @@ func (s *session) pumpLocked(c *conn) {
 		}
 		sent++
 		s.srv.stats.queued.Add(-1)
+		s.srv.deleteQueuedLocked(s, q.seq)
 	}
 	if sent > 0 {
 		clear(s.queue[:sent])
@@ -267,6 +290,7 @@ func (s *session) ackPuback(c *conn, p *codec.Puback) error {
 		s.mu.Unlock()
 		return nil // tolerate: the message may have been resent and acked twice
 	}
+	s.srv.deleteInflightLocked(s, storage.Outbound, p.PacketID)
 	s.removeInflightLocked(i)
 	s.pumpLocked(c)
 	s.unlock()
@@ -289,12 +313,14 @@ func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
 		return nil
 	}
 	if p.ReasonCode.IsError() {
+		s.srv.deleteInflightLocked(s, storage.Outbound, p.PacketID)
 		s.removeInflightLocked(i)
 		s.pumpLocked(c)
 		s.mu.Unlock()
 		return nil
 	}
 	s.inflight[i].state = awaitPubcomp
+	s.srv.saveInflightLocked(s, s.inflight[i])
 	s.mu.Unlock()
 	c.sendControl(&codec.Pubrel{PacketID: p.PacketID})
 	return nil
@@ -308,6 +334,7 @@ func (s *session) ackPubcomp(c *conn, p *codec.Pubcomp) error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.srv.deleteInflightLocked(s, storage.Outbound, p.PacketID)
 	s.removeInflightLocked(i)
 	s.pumpLocked(c)
 	s.unlock()

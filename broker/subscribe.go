@@ -127,6 +127,7 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	if !existed {
 		sess.subCount++
 	}
+	s.saveSubscriptionLocked(sess, sub, qos, subID)
 	sess.mu.Unlock()
 	// Retained messages: never for shared subscriptions [MQTT-3.8.4-?];
 	// retain handling 0 always, 1 only for a new subscription, 2 never
@@ -160,6 +161,7 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 		sess.mu.Lock()
 		if s.topics.Unsubscribe(c.info.ID, group, filter) {
 			sess.subCount--
+			s.deleteSubscriptionLocked(sess, f)
 			codes[i] = codec.Success
 		} else {
 			codes[i] = codec.NoSubscriptionExisted

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// persistClient is a minimal raw client for the restart tests.
+type persistClient struct {
+	t  *testing.T
+	nc net.Conn
+	r  *codec.Reader
+	v  codec.Version
+}
+
+func dialPersist(t *testing.T, addr string, pk *codec.Connect) (*persistClient, *codec.Connack) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	c := &persistClient{t: t, nc: nc, r: codec.NewReader(nc, 0), v: pk.ProtocolVersion}
+	c.send(pk)
+	ack, ok := c.read().(*codec.Connack)
+	require.True(t, ok)
+	return c, ack
+}
+
+func (c *persistClient) send(pk codec.Packet) {
+	b, err := codec.Append(nil, pk, c.v)
+	require.NoError(c.t, err)
+	_, err = c.nc.Write(b)
+	require.NoError(c.t, err)
+}
+
+func (c *persistClient) read() codec.Packet {
+	_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	pk, err := c.r.ReadPacket(c.v)
+	require.NoError(c.t, err)
+	return pk
+}
+
+func startPersist(t *testing.T, b storage.Backend) (*broker.Server, string) {
+	t.Helper()
+	srv := broker.New(broker.Options{SysInterval: -1, Storage: storage.NewStore(b, storage.Options{})})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+	require.NoError(t, srv.Serve())
+	return srv, ln.Addr().String()
+}
+
+// reopenable wraps the memory backend so that the server's Close does not
+// lose its contents between the two servers of a test.
+type reopenable struct{ *storage.Memory }
+
+func (reopenable) Close() error { return nil }
+
+// TestPersistentSessionSurvivesRestart: a persistent session, its
+// subscription, a message queued while it was offline and a retained
+// message are all back after the server restarts on the same storage.
+// [MQTT-4.1.0-1] [MQTT-3.1.2-5]
+func TestPersistentSessionSurvivesRestart(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	srv, addr := startPersist(t, mem)
+	sub, ack := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "s1",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr(uint32(3600))}})
+	require.False(t, ack.SessionPresent)
+	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "q/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, sub.read())
+	sub.send(&codec.Disconnect{})
+	_ = sub.nc.Close()
+
+	pub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "p1", CleanStart: true})
+	pub.send(&codec.Publish{Topic: "q/1", QoS: 1, PacketID: 9, Payload: []byte("kept"),
+		Retain: true})
+	require.Equal(t, uint16(9), pub.read().(*codec.Puback).PacketID)
+	_ = pub.nc.Close()
+	require.NoError(t, srv.Close())
+
+	srv2, addr2 := startPersist(t, mem)
+	defer srv2.Close()
+	sub2, ack2 := dialPersist(t, addr2, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "s1",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr(uint32(3600))}})
+	require.True(t, ack2.SessionPresent)
+	p, ok := sub2.read().(*codec.Publish)
+	require.True(t, ok)
+	require.Equal(t, "q/1", p.Topic)
+	require.Equal(t, "kept", string(p.Payload))
+	sub2.send(&codec.Puback{PacketID: p.PacketID})
+	// The retained message is back too.
+	sub2.send(&codec.Subscribe{PacketID: 2, Subscriptions: []codec.Subscription{{Filter: "q/1", QoS: 0}}})
+	require.IsType(t, &codec.Suback{}, sub2.read())
+	r, ok := sub2.read().(*codec.Publish)
+	require.True(t, ok)
+	require.True(t, r.Retain)
+	require.Equal(t, "kept", string(r.Payload))
+	_ = sub2.nc.Close()
+}
