@@ -3,6 +3,8 @@ module github.com/wrenmq/wrenmq/tools
 go 1.26.0
 
 require (
+	github.com/eclipse/paho.golang v0.23.0
+	github.com/gorilla/websocket v1.5.3
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.73.1
@@ -10,6 +12,7 @@ require (
 	github.com/wrenmq/wrenmq/authledger v0.0.0
 	github.com/wrenmq/wrenmq/broker v0.0.0
 	github.com/wrenmq/wrenmq/codec v0.0.0
+	github.com/wrenmq/wrenmq/conformance v0.0.0
 	go.uber.org/goleak v1.3.0
 	go.yaml.in/yaml/v3 v3.0.6
 )
@@ -17,8 +20,6 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/eclipse/paho.golang v0.23.0 // indirect
-	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.3 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
@@ -31,4 +32,5 @@ replace (
 	github.com/wrenmq/wrenmq/authledger => ../authledger
 	github.com/wrenmq/wrenmq/broker => ../broker
 	github.com/wrenmq/wrenmq/codec => ../codec
+	github.com/wrenmq/wrenmq/conformance => ../conformance
 )
