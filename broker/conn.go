@@ -142,7 +142,7 @@ func (c *conn) readLoop() error {
 			}
 			return err
 		}
-		off := 0
+		off, need := 0, 0
 		for off < have {
 			h, hn, perr := codec.ParseHeader(buf[off:have])
 			if perr != nil {
@@ -158,16 +158,7 @@ func (c *conn) readLoop() error {
 					Err: fmt.Errorf("%d bytes exceeds the maximum of %d", total, maxSize)})
 			}
 			if have-off < total {
-				if total > len(buf) {
-					// Grow to exactly this packet; the bound was checked above.
-					nb := make([]byte, total)
-					copy(nb, buf[off:have])
-					if bp != nil {
-						readPool.Put(bp)
-						bp = nil
-					}
-					buf, have, off = nb, have-off, 0
-				}
+				need = total
 				break
 			}
 			if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
@@ -179,6 +170,20 @@ func (c *conn) readLoop() error {
 			copy(buf, buf[off:have])
 			have -= off
 		}
+		if need > len(buf) && have == len(buf) {
+			// The packet is larger than the buffer: grow it as its bytes
+			// arrive (doubling up to the packet's size, checked above), so a
+			// client announcing a large packet and sending it slowly pins
+			// little memory.
+			nb := make([]byte, min(need, 2*len(buf)))
+			copy(nb, buf[:have])
+			if bp != nil {
+				readPool.Put(bp)
+				bp = nil
+			}
+			buf = nb
+		}
+		need = 0
 		if have == 0 && bp == nil && buf != nil {
 			buf = nil // drop a one-off large buffer
 		}
@@ -191,8 +196,11 @@ func (c *conn) touchDeadline() {
 	if c.readTimeout <= 0 {
 		return
 	}
+	if c.state != stateConnected {
+		return // the CONNECT deadline is fixed, not extended by activity
+	}
 	now := time.Now()
-	if c.state == stateConnected && now.Sub(c.lastDeadln) < time.Second {
+	if now.Sub(c.lastDeadln) < time.Second {
 		return
 	}
 	c.lastDeadln = now
