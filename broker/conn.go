@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -46,7 +47,7 @@ type conn struct {
 	procMu sync.Mutex
 
 	// Set while connecting by the reader; read-only once connected.
-	state int
+	state atomic.Int32 // stateConnecting, stateAuthenticating, stateConnected
 	// acked is set once the CONNACK accepting the client is queued; other
 	// goroutines (Close) read it instead of state, which only the reader
 	// may touch.
@@ -94,6 +95,13 @@ func newConn(s *Server, nc net.Conn, listener string) *conn {
 // serve runs the connection's read loop until the connection ends.
 func (c *conn) serve() {
 	err := c.readLoop()
+	if errors.Is(err, os.ErrDeadlineExceeded) && c.state.Load() == stateConnected {
+		// [MQTT-3.1.2-22] keep alive expired: v5 clients are told why.
+		c.procMu.Lock()
+		c.sendDisconnect(codec.KeepAliveTimeout, "keep alive timeout")
+		c.procMu.Unlock()
+		err = fmt.Errorf("keep alive timeout: %w", err)
+	}
 	c.end(err)
 }
 
@@ -196,11 +204,13 @@ func (c *conn) touchDeadline() {
 	if c.readTimeout <= 0 {
 		return
 	}
-	if c.state != stateConnected {
+	if c.state.Load() != stateConnected {
 		return // the CONNECT deadline is fixed, not extended by activity
 	}
 	now := time.Now()
-	if now.Sub(c.lastDeadln) < time.Second {
+	// Refreshing costs a syscall: skip it when the deadline was set very
+	// recently (well within the keep alive grace period).
+	if now.Sub(c.lastDeadln) < min(time.Second, c.readTimeout/8) {
 		return
 	}
 	c.lastDeadln = now
@@ -213,7 +223,7 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	s.stats.packetsIn.Add(1)
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
-	if c.state != stateConnected {
+	if c.state.Load() != stateConnected {
 		return c.handlePreConnect(h, body)
 	}
 	// Any packet counts as activity for keep alive.
@@ -317,7 +327,7 @@ func (c *conn) writeFailed(err error) {
 // drained is called by the writer after the queue empties.
 func (c *conn) drained(n int) {
 	c.srv.stats.bytesOut.Add(int64(n))
-	if sess := c.sess; sess != nil && c.state == stateConnected {
+	if sess := c.sess; sess != nil && c.state.Load() == stateConnected {
 		sess.pump(c)
 	}
 }
@@ -339,7 +349,7 @@ func (c *conn) protocolError(err error) error {
 		code = codec.UnspecifiedError
 	}
 	c.srv.log.Debug("closing connection on protocol error", "client", c.clientID(), "remote", c.nc.RemoteAddr().String(), "err", err)
-	if c.state == stateConnected && c.version == codec.V5 {
+	if c.state.Load() == stateConnected && c.version == codec.V5 {
 		c.sendDisconnect(code, err.Error())
 	}
 	c.setCloseErr(err)
@@ -391,7 +401,7 @@ func (c *conn) closeAfterFlush() {
 func (c *conn) end(err error) {
 	c.setCloseErr(err)
 	c.procMu.Lock()
-	if c.state == stateConnected {
+	if c.state.Load() == stateConnected {
 		c.srv.detach(c)
 	}
 	c.procMu.Unlock()

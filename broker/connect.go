@@ -16,7 +16,7 @@ import (
 // completed CONNECT: the CONNECT itself and, for v5 enhanced
 // authentication, AUTH packets.
 func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
-	if c.state == stateAuthenticating {
+	if c.state.Load() == stateAuthenticating {
 		if h.Type != codec.AUTH {
 			return c.refuse(codec.ProtocolError, fmt.Errorf("%s during authentication", h.Type))
 		}
@@ -154,7 +154,7 @@ func (c *conn) runAuth() error {
 			info.Username = res.Username
 			c.info = &info
 		}
-		if c.state == stateConnected {
+		if c.state.Load() == stateConnected {
 			// Re-authentication succeeded [MQTT-4.12.1-2].
 			a := &codec.Auth{ReasonCode: codec.Success}
 			a.Properties.AuthMethod = &c.auth.Method
@@ -170,8 +170,8 @@ func (c *conn) runAuth() error {
 		a := &codec.Auth{ReasonCode: codec.ContinueAuthentication}
 		a.Properties.AuthMethod = &c.auth.Method
 		a.Properties.AuthData = res.Data
-		if c.state != stateConnected {
-			c.state = stateAuthenticating
+		if c.state.Load() != stateConnected {
+			c.state.Store(stateAuthenticating)
 		}
 		c.sendControl(a)
 		return nil
@@ -180,7 +180,7 @@ func (c *conn) runAuth() error {
 		if !code.IsError() {
 			code = codec.NotAuthorized
 		}
-		if c.state == stateConnected {
+		if c.state.Load() == stateConnected {
 			c.sendDisconnect(code, "re-authentication failed")
 			return fmt.Errorf("re-authentication failed: %s", code)
 		}
@@ -194,7 +194,7 @@ func (c *conn) continueAuth(a *codec.Auth) error {
 		a.Properties.AuthMethod == nil || *a.Properties.AuthMethod != c.auth.Method {
 		// [MQTT-4.12.0-4] [MQTT-4.12.0-5]
 		err := errors.New("unexpected AUTH packet")
-		if c.state == stateConnected {
+		if c.state.Load() == stateConnected {
 			return c.protocolError(&codec.Error{Packet: codec.AUTH, Field: "reason code", Code: codec.ProtocolError, Err: err})
 		}
 		return c.refuse(codec.ProtocolError, err)
@@ -311,7 +311,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 
 	// attach returned with sess.mu held, so the CONNACK is queued before
 	// any message routed to the session [MQTT-3.2.0-1].
-	c.state = stateConnected
+	c.state.Store(stateConnected)
 	c.sendControl(ack)
 	c.acked.Store(true)
 	if present {

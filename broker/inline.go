@@ -142,7 +142,7 @@ func (s *Server) InjectPacket(clientID string, pk codec.Packet) error {
 	}
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
-	if c.state != stateConnected {
+	if c.state.Load() != stateConnected {
 		return fmt.Errorf("inject packet: client %q is not connected", clientID)
 	}
 	if err := c.process(pk); err != nil {
