@@ -56,6 +56,9 @@ func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
 // [MQTT-3.2.2-6] [MQTT-3.2.2-7]. v3 clients get the nearest v3 return code,
 // and none at all for codes v3 cannot express.
 func (c *conn) refuse(code codec.ReasonCode, cause error) error {
+	if c.srv.opts.Compat.ObscureNotAuthorized && (code == codec.NotAuthorized || code == codec.BadUsernameOrPassword) && c.version == codec.V5 {
+		code = codec.UnspecifiedError
+	}
 	ack := &codec.Connack{ReasonCode: code}
 	if c.version != codec.V5 {
 		ack.ReasonCode = codec.ConnackCodeV3(code)
@@ -297,7 +300,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 			ap.AuthMethod = pk.Properties.AuthMethod
 			ap.AuthData = authData
 		}
-		if r := pk.Properties.RequestResponseInfo; r != nil && *r == 1 && s.opts.ResponseInfo != "" {
+		if r := pk.Properties.RequestResponseInfo; (r != nil && *r == 1 || s.opts.Compat.AlwaysReturnResponseInfo) && s.opts.ResponseInfo != "" {
 			ap.ResponseInfo = codec.Ptr(s.opts.ResponseInfo)
 		}
 	}

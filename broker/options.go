@@ -126,15 +126,17 @@ type Limits struct {
 	MaxRetained int
 }
 
-// Compat holds switches for clients that bend the specification.
+// Compat holds switches for clients and deployments that need behaviour
+// the specification allows but does not make the default.
 type Compat struct {
-	// PassiveClientDisconnect keeps the will of a client that
-	// disconnects normally for v3 clients that never send DISCONNECT.
-	// Reserved; no effect yet.
-	PassiveClientDisconnect bool
-	// NoInheritedPropertiesOnAck omits reason strings from acks (some
-	// clients choke on properties in PUBACK).
-	NoInheritedPropertiesOnAck bool
+	// ObscureNotAuthorized refuses connections, subscriptions and
+	// publishes with 0x80 unspecified error instead of revealing 0x86 bad
+	// user name or password / 0x87 not authorized (v5 clients only).
+	ObscureNotAuthorized bool
+	// AlwaysReturnResponseInfo sends ResponseInfo in CONNACK to every v5
+	// client, not only to those that set Request Response Information
+	// (some request/response libraries never ask).
+	AlwaysReturnResponseInfo bool
 }
 
 const (

@@ -18,6 +18,12 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	s := c.srv
 	caps := &s.opts.Capabilities
 	s.stats.messagesIn.Add(1)
+	if len(p.Properties.SubscriptionIDs) > 0 {
+		// A Subscription Identifier only flows from server to client
+		// [MQTT-3.3.4-6].
+		return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "subscription identifier", Code: codec.ProtocolError,
+			Err: errors.New("a client PUBLISH must not carry a subscription identifier")})
+	}
 	if p.QoS > caps.MaximumQoS {
 		// [MQTT-3.2.2-11]
 		return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "QoS", Code: codec.QoSNotSupported,
@@ -114,6 +120,9 @@ func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 		}
 	}
 	if !s.hooks.allowed(c.info, p.Topic, AccessWrite) {
+		if s.opts.Compat.ObscureNotAuthorized {
+			return codec.UnspecifiedError
+		}
 		return codec.NotAuthorized
 	}
 	return codec.Success

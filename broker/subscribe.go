@@ -74,6 +74,9 @@ type retainedSend struct {
 // failure returns code for v5 clients and 0x80 for v3 [MQTT-3.9.3-2 v3.1.1].
 func (c *conn) failure(code codec.ReasonCode) codec.ReasonCode {
 	if c.version == codec.V5 {
+		if code == codec.NotAuthorized && c.srv.opts.Compat.ObscureNotAuthorized {
+			return codec.UnspecifiedError
+		}
 		return code
 	}
 	return codec.UnspecifiedError
