@@ -91,7 +91,9 @@ func scenarioClientIDCharacters(t *testing.T, tg *Target) {
 	for i, v := range []codec.Version{codec.V5, codec.V311} {
 		id := chars[i*23 : i*23+23]
 		if !tg.InProcess() {
-			id = id[:15] + strings.ReplaceAll(uid("")[1:], "-", "")[:8]
+			// Unique on a shared broker: replace the tail with a counter.
+			suffix := strings.ReplaceAll(uid("x"), "-", "")
+			id = id[:23-len(suffix)] + suffix
 		}
 		r := dialRaw(t, b.Addr, v)
 		r.connectOK(id)
