@@ -4,6 +4,7 @@
 package broker
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -139,6 +140,13 @@ func (s *Server) route(m *message) int {
 		stack [16]target
 		tg    = stack[:0]
 	)
+	// Overlapping subscriptions of one session are merged; a linear scan
+	// does it for few targets, a pooled index for many.
+	var seen map[*session]int
+	if len(res.Subs) > len(stack) {
+		seen = seenPool.Get().(map[*session]int)
+		defer func() { clear(seen); seenPool.Put(seen) }()
+	}
 	s.mu.RLock()
 	for i := range res.Subs {
 		sub := &res.Subs[i]
@@ -152,7 +160,16 @@ func (s *Server) route(m *message) int {
 		if sess == nil {
 			continue
 		}
-		tg = mergeTarget(tg, sess, sub, m)
+		if seen == nil {
+			tg = mergeTarget(tg, sess, sub, m)
+			continue
+		}
+		if j, ok := seen[sess]; ok {
+			mergeInto(&tg[j], sub, m)
+			continue
+		}
+		seen[sess] = len(tg)
+		tg = append(tg, newTarget(sess, sub, m))
 	}
 	var groups []sharedPick
 	for gi := range res.Shared {
@@ -202,23 +219,28 @@ func newTarget(sess *session, sub *topics.Sub, m *message) target {
 // subscription of the same session.
 func mergeTarget(tg []target, sess *session, sub *topics.Sub, m *message) []target {
 	for i := range tg {
-		t := &tg[i]
-		if t.sess != sess {
-			continue
+		if tg[i].sess == sess {
+			mergeInto(&tg[i], sub, m)
+			return tg
 		}
-		if q := min(codec.QoS(sub.QoS), m.pub.QoS); q > t.qos {
-			t.qos = q
-		}
-		if sub.RetainAsPublished && m.pub.Retain {
-			t.retain = true
-		}
-		if sub.Identifier != 0 {
-			t.subIDs = append(t.subIDs[:len(t.subIDs):len(t.subIDs)], sub.Identifier)
-		}
-		return tg
 	}
 	return append(tg, newTarget(sess, sub, m))
 }
+
+// mergeInto folds another matching subscription of t's session into t.
+func mergeInto(t *target, sub *topics.Sub, m *message) {
+	if q := min(codec.QoS(sub.QoS), m.pub.QoS); q > t.qos {
+		t.qos = q
+	}
+	if sub.RetainAsPublished && m.pub.Retain {
+		t.retain = true
+	}
+	if sub.Identifier != 0 {
+		t.subIDs = append(t.subIDs[:len(t.subIDs):len(t.subIDs)], sub.Identifier)
+	}
+}
+
+var seenPool = sync.Pool{New: func() any { return make(map[*session]int) }}
 
 // sharedPick holds the candidates of one shared group for a message.
 type sharedPick struct {
