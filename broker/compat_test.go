@@ -64,3 +64,38 @@ func TestCompatSwitches(t *testing.T) {
 		})
 	}
 }
+
+// TestOutboundTopicAliases: a v5 client that accepts topic aliases gets
+// the topic and an alias the first time and the alias alone afterwards;
+// aliases stop at the client's maximum [MQTT-3.3.2-11] [MQTT-3.3.2-12].
+func TestOutboundTopicAliases(t *testing.T) {
+	srv := broker.New(broker.Options{SysInterval: -1})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "alias", CleanStart: true,
+		Properties: codec.Properties{TopicAliasMaximum: codec.Ptr(uint16(1))}})
+	defer c.nc.Close()
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "al/#"}}})
+	require.IsType(t, &codec.Suback{}, c.read())
+	for _, topic := range []string{"al/a", "al/a", "al/b", "al/a"} {
+		require.NoError(t, srv.Publish(topic, []byte(topic), false, 0))
+	}
+	want := []struct {
+		topic string
+		alias uint16
+	}{{"al/a", 1}, {"", 1}, {"al/b", 0}, {"", 1}}
+	for i, w := range want {
+		p, ok := c.read().(*codec.Publish)
+		require.True(t, ok, "message %d", i)
+		require.Equal(t, w.topic, p.Topic, "message %d", i)
+		if w.alias == 0 {
+			require.Nil(t, p.Properties.TopicAlias, "message %d", i)
+		} else {
+			require.Equal(t, w.alias, *p.Properties.TopicAlias, "message %d", i)
+		}
+	}
+}

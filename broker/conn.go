@@ -63,6 +63,7 @@ type conn struct {
 	clientReceiveMax uint16
 	keepAlive        uint16
 	problemInfo      bool
+	clientAliasMax   uint16 // the client's Topic Alias Maximum
 	assigned         bool   // the server assigned the client identifier
 	connectExpiry    uint32 // session expiry interval asked for in CONNECT
 
@@ -71,6 +72,10 @@ type conn struct {
 	aliases     []string      // inbound topic aliases, index = alias
 	lastDeadln  time.Time
 	readTimeout time.Duration
+
+	// aliasOut maps topics to the aliases sent to this client; guarded by
+	// the session's mu, under which every PUBLISH is queued.
+	aliasOut map[string]uint16
 
 	out outQueue
 

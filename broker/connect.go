@@ -104,6 +104,9 @@ func (c *conn) startConnect(pk *codec.Connect) error {
 	if props.MaximumPacketSize != nil {
 		c.clientMaxPacket = *props.MaximumPacketSize
 	}
+	if props.TopicAliasMaximum != nil && c.version == codec.V5 && !s.opts.Capabilities.DisableOutboundTopicAliases {
+		c.clientAliasMax = *props.TopicAliasMaximum
+	}
 	c.problemInfo = props.RequestProblemInfo == nil || *props.RequestProblemInfo == 1
 	if will := pk.Will; will != nil {
 		if err := c.checkWill(will); err != nil {

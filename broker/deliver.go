@@ -30,7 +30,7 @@ type encEntry struct {
 }
 
 func (e *encCache) lookup(f form) *encEntry {
-	if e == nil || len(f.subIDs) > 0 || f.dup {
+	if e == nil || len(f.subIDs) > 0 || f.dup || f.alias != 0 {
 		return nil
 	}
 	v := f.version
@@ -47,7 +47,7 @@ func (e *encCache) lookup(f form) *encEntry {
 }
 
 func (e *encCache) store(f form, header []byte, idOff int) {
-	if e == nil || len(f.subIDs) > 0 || f.dup || e.n == len(e.entries) {
+	if e == nil || len(f.subIDs) > 0 || f.dup || f.alias != 0 || e.n == len(e.entries) {
 		return
 	}
 	v := f.version
@@ -76,11 +76,14 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 		idOff  int
 		arr    [256]byte
 	)
+	if c.clientAliasMax > 0 {
+		f.alias, f.aliasOnly = c.outboundAlias(m.pub.Topic)
+	}
 	if en := enc.lookup(f); en != nil {
 		header, idOff = en.header, en.idOff
 	} else {
 		header, idOff = m.encodeHeader(arr[:0], f, now)
-		if enc != nil && len(f.subIDs) == 0 && !f.dup {
+		if enc != nil && len(f.subIDs) == 0 && !f.dup && f.alias == 0 {
 			header = append([]byte(nil), header...)
 			enc.store(f, header, idOff)
 		}
@@ -100,11 +103,36 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 	if !c.enqueue(header, m.pub.Payload, force) {
 		return false
 	}
+	if f.alias != 0 && !f.aliasOnly {
+		c.rememberAlias(m.pub.Topic, f.alias)
+	}
 	c.srv.stats.messagesOut.Add(1)
 	if len(c.srv.hooks.packetSent) > 0 {
 		c.srv.hooks.onPacketSent(c.info, codec.PUBLISH, size)
 	}
 	return true
+}
+
+// outboundAlias returns the topic alias to use for topic towards a v5
+// client that accepts aliases [MQTT-3.3.2-11]: an existing one (send the
+// alias alone), the next free one (send topic and alias; rememberAlias
+// keeps it once queued), or 0. The session lock is held by the caller.
+func (c *conn) outboundAlias(topic string) (alias uint16, known bool) {
+	if a, ok := c.aliasOut[topic]; ok {
+		return a, true
+	}
+	if len(c.aliasOut) >= int(c.clientAliasMax) {
+		return 0, false
+	}
+	return uint16(len(c.aliasOut) + 1), false
+}
+
+// rememberAlias records an alias once the PUBLISH that set it is queued.
+func (c *conn) rememberAlias(topic string, alias uint16) {
+	if c.aliasOut == nil {
+		c.aliasOut = make(map[string]uint16)
+	}
+	c.aliasOut[topic] = alias
 }
 
 // tooLarge reports whether m in form f exceeds the client's maximum

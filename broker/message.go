@@ -78,6 +78,10 @@ type form struct {
 	retain  bool
 	dup     bool
 	subIDs  []uint32
+	// alias is an outbound topic alias (v5); with aliasOnly the topic name
+	// is left empty because the client already knows the alias.
+	alias     uint16
+	aliasOnly bool
 }
 
 // encodeHeader appends the PUBLISH header (everything but the payload) for
@@ -97,6 +101,13 @@ func (m *message) encodeHeader(dst []byte, f form, now time.Time) ([]byte, int) 
 			p.Properties.MessageExpiry = &r
 		}
 		p.Properties.SubscriptionIDs = f.subIDs
+		if f.alias != 0 {
+			a := f.alias
+			p.Properties.TopicAlias = &a
+			if f.aliasOnly {
+				p.Topic = "" // [MQTT-3.3.2-12] the alias stands for the topic
+			}
+		}
 	} else {
 		p.Properties = codec.Properties{}
 	}

@@ -81,6 +81,10 @@ type Capabilities struct {
 	// the server. Default 65535; set TopicAliasMaximumSet for 0.
 	TopicAliasMaximum    uint16
 	TopicAliasMaximumSet bool
+	// DisableOutboundTopicAliases stops the server from using topic
+	// aliases towards v5 clients that accept them (by default it assigns
+	// one per topic until the client's Topic Alias Maximum is reached).
+	DisableOutboundTopicAliases bool
 	// ReceiveMaximum is how many QoS 1 and 2 publications a client may
 	// have unacknowledged towards the server. Default 1024.
 	ReceiveMaximum uint16
