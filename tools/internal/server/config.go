@@ -105,14 +105,18 @@ type AuthConfig struct {
 // StorageConfig chooses where sessions and retained messages persist.
 type StorageConfig struct {
 	// Backend is memory (default), badger or redis.
-	Backend string        `yaml:"backend"`
-	Badger  *BadgerConfig `yaml:"badger"`
-	Redis   *RedisConfig  `yaml:"redis"`
+	Backend string `yaml:"backend"`
+	// Mode is sync (default: QoS 1/2 acknowledged once durable) or async.
+	Mode   string        `yaml:"mode"`
+	Badger *BadgerConfig `yaml:"badger"`
+	Redis  *RedisConfig  `yaml:"redis"`
 }
 
 // BadgerConfig configures the badger backend.
 type BadgerConfig struct {
 	Dir string `yaml:"dir"`
+	// SyncWrites fsyncs every batch (survives power loss, slower).
+	SyncWrites bool `yaml:"sync_writes"`
 }
 
 // RedisConfig configures the redis backend.

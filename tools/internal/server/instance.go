@@ -32,14 +32,13 @@ type instance struct {
 // that nothing runs half configured), then starts the broker and the HTTP
 // endpoint.
 func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
-	if p.storage.Backend != "memory" {
-		return nil, fmt.Errorf("storage backend %s not yet wired: the broker has no storage option yet; use backend: memory", p.storage.Backend)
-	}
 	opts := p.opts
 	opts.Logger = log
 	opts.Version = version
-	srv := broker.New(opts)
-	inst := &instance{log: log, srv: srv, plan: p}
+	maxPacket := int64(p.opts.Capabilities.MaximumPacketSize)
+	if maxPacket == 0 {
+		maxPacket = 1 << 20 // the broker's default
+	}
 
 	var bound []broker.Listener
 	defer func() {
@@ -49,13 +48,29 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 			}
 		}
 	}()
-	maxPacket := int64(srv.Options().Capabilities.MaximumPacketSize)
 	for _, lp := range p.listeners {
 		l, err := bind(lp, maxPacket, log)
 		if err != nil {
 			return nil, err
 		}
 		bound = append(bound, l)
+	}
+	// Storage opens after the sockets are bound so that a busy port does
+	// not cost a database open; the broker restores from it in Serve and
+	// closes it in Close.
+	store, err := openStorage(p.storage, log)
+	if err != nil {
+		return nil, err
+	}
+	opts.Storage = store
+	srv := broker.New(opts)
+	inst := &instance{log: log, srv: srv, plan: p}
+	if store != nil {
+		defer func() {
+			if err != nil {
+				_ = srv.Close() // closes the store too
+			}
+		}()
 	}
 
 	if p.packets {
@@ -82,9 +97,12 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 
 	var hs *listeners.HTTPServer
 	if p.httpAddr != "" {
-		h := listeners.NewHTTPHandler(srv, listeners.HTTPOptions{
-			Handlers: map[string]http.Handler{"GET /metrics": m.Handler()},
-		})
+		ho := listeners.HTTPOptions{}
+		if store != nil {
+			ho.Ready = func() (bool, string) { return store.Healthy(), "storage " + p.storage.Backend + " is not healthy" }
+		}
+		ho.Handlers = map[string]http.Handler{"GET /metrics": m.Handler()}
+		h := listeners.NewHTTPHandler(srv, ho)
 		if hs, err = listeners.ListenHTTP(p.httpAddr, h, log); err != nil {
 			return nil, err
 		}

@@ -209,6 +209,12 @@ func (c *Config) plan() (*plan, error) {
 		bad(fmt.Sprintf("unknown backend %q; one of memory, badger, redis", c.Storage.Backend), "storage", "backend")
 	}
 
+	switch c.Storage.Mode {
+	case "", "sync", "async":
+	default:
+		bad(fmt.Sprintf("unknown mode %q; sync or async", c.Storage.Mode), "storage", "mode")
+	}
+
 	if lv, err := parseLevel(c.Logging.Level); err != nil {
 		bad(err.Error(), "logging", "level")
 	} else {
