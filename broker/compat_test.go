@@ -99,3 +99,25 @@ func TestOutboundTopicAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicLevelLimit: topics and filters deeper than Limits.MaxTopicLevels
+// are refused instead of growing the topic tree without bound.
+func TestTopicLevelLimit(t *testing.T) {
+	srv := broker.New(broker.Options{SysInterval: -1, Limits: broker.Limits{MaxTopicLevels: 3}})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "deep", CleanStart: true})
+	defer c.nc.Close()
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "a/b/c"}, {Filter: "a/b/c/d"}}})
+	sa, ok := c.read().(*codec.Suback)
+	require.True(t, ok)
+	require.Equal(t, []codec.ReasonCode{codec.GrantedQoS0, codec.TopicFilterInvalid}, sa.ReasonCodes)
+	c.send(&codec.Publish{Topic: "a/b/c/d", QoS: 1, PacketID: 2})
+	pa, ok := c.read().(*codec.Puback)
+	require.True(t, ok)
+	require.Equal(t, codec.TopicNameInvalid, pa.ReasonCode)
+}

@@ -125,6 +125,10 @@ type Limits struct {
 	// MaxSubscriptionsPerClient bounds subscriptions per session; beyond it
 	// SUBACK carries 0x97 quota exceeded. Default 10,000.
 	MaxSubscriptionsPerClient int
+	// MaxTopicLevels bounds the number of levels in a topic name or
+	// filter (as Mosquitto does); deeper ones are refused with 0x90 or
+	// 0x8F. Default 200.
+	MaxTopicLevels int
 	// MaxRetained bounds the number of retained messages; beyond it new
 	// retained topics are not stored (counted). Default 1,000,000.
 	MaxRetained int
@@ -197,6 +201,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions
+	}
+	if l.MaxTopicLevels <= 0 {
+		l.MaxTopicLevels = 200
 	}
 	if l.MaxRetained <= 0 {
 		l.MaxRetained = defaultMaxRetained

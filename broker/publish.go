@@ -107,6 +107,9 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 // reason code for the acknowledgement.
 func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 	s := c.srv
+	if strings.Count(p.Topic, "/") >= s.opts.Limits.MaxTopicLevels {
+		return codec.TopicNameInvalid
+	}
 	if strings.HasPrefix(p.Topic, "$SYS") {
 		// Clients may not forge broker statistics.
 		return codec.NotAuthorized

@@ -104,6 +104,9 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 				Err: errors.New("no local set on a shared subscription")}
 		}
 	}
+	if strings.Count(filter, "/") >= s.opts.Limits.MaxTopicLevels {
+		return c.failure(codec.TopicFilterInvalid), nil
+	}
 	if caps.DisableWildcards && strings.ContainsAny(filter, "+#") {
 		return c.failure(codec.WildcardSubscriptionsNotSupported), nil
 	}
