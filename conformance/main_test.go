@@ -6,6 +6,8 @@ package conformance
 import (
 	"testing"
 
+	"github.com/wrenmq/wrenmq/storage-redis/redistest"
+
 	"go.uber.org/goleak"
 )
 
@@ -92,7 +94,14 @@ var scenarios = []scenario{
 // TestConformance runs every scenario against every target:
 // TestConformance/<storage>+<auth>/<scenario>.
 func TestConformance(t *testing.T) {
-	for _, tg := range targets() {
+	tgs := targets()
+	for _, tg := range tgs {
+		if tg.storage.name == "redis" {
+			startRedis(t) // stops when every target has finished
+			break
+		}
+	}
+	for _, tg := range tgs {
 		t.Run(tg.Name, func(t *testing.T) {
 			t.Parallel()
 			for _, s := range scenarios {
@@ -102,5 +111,15 @@ func TestConformance(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// startRedis starts the Redis server the redis targets share for the
+// duration of t.
+func startRedis(t *testing.T) {
+	redisServer.Lock()
+	defer redisServer.Unlock()
+	if redisServer.addr == "" {
+		redisServer.addr = redistest.Start(t)
 	}
 }

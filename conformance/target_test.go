@@ -17,6 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/authledger"
 	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
+	badgerstore "github.com/wrenmq/wrenmq/storage-badger"
+	redisstore "github.com/wrenmq/wrenmq/storage-redis"
 )
 
 // waitFor bounds every wait for a packet, message or condition.
@@ -46,12 +49,50 @@ type storageKind struct {
 	persistent bool
 }
 
-// storageKinds is the storage axis. The broker's Options do not take a
-// storage backend yet (broker/storage is not wired into broker.Options),
-// so only the broker's built-in memory state runs; badger and redis join
-// as soon as the wiring lands.
+// storageKinds is the storage axis. Each open prepares one scenario's
+// durable location; the setter it returns builds a new Store on it at
+// every broker start (the broker closes its Store on Close), so a
+// restarted broker finds what the previous one wrote.
 var storageKinds = []storageKind{
-	{name: "memory", open: func(*testing.T) func(*broker.Options) { return nil }},
+	{name: "memory", open: func(*testing.T) func(*broker.Options) {
+		// A fresh memory backend per start: nothing survives a restart.
+		return func(o *broker.Options) {
+			o.Storage = storage.NewStore(storage.NewMemory(), storage.Options{Logger: o.Logger})
+		}
+	}},
+	{name: "badger", persistent: true, open: func(t *testing.T) func(*broker.Options) {
+		dir := t.TempDir()
+		return func(o *broker.Options) {
+			be, err := badgerstore.Open(badgerstore.Options{Dir: dir, Logger: o.Logger})
+			require.NoError(t, err)
+			o.Storage = storage.NewStore(be, storage.Options{Logger: o.Logger})
+		}
+	}},
+	{name: "redis", persistent: true, open: func(t *testing.T) func(*broker.Options) {
+		addr := redisAddr(t)
+		prefix := uid("cf") + ":"
+		return func(o *broker.Options) {
+			be, err := redisstore.Open(redisstore.Options{Addr: addr, Prefix: prefix, Logger: o.Logger})
+			require.NoError(t, err)
+			o.Storage = storage.NewStore(be, storage.Options{Logger: o.Logger})
+		}
+	}},
+}
+
+// redisServer is the Redis server of the redis targets, started by
+// TestConformance for the duration of those targets.
+var redisServer struct {
+	sync.Mutex
+	addr string
+}
+
+func redisAddr(t *testing.T) string {
+	redisServer.Lock()
+	defer redisServer.Unlock()
+	if redisServer.addr == "" {
+		t.Skip("no Redis server (redistest found none)")
+	}
+	return redisServer.addr
 }
 
 // authKind is one value of the auth axis.
