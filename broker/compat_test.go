@@ -6,6 +6,7 @@ package broker_test
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -120,4 +121,32 @@ func TestTopicLevelLimit(t *testing.T) {
 	pa, ok := c.read().(*codec.Puback)
 	require.True(t, ok)
 	require.Equal(t, codec.TopicNameInvalid, pa.ReasonCode)
+}
+
+// expiredHook records retained messages that expired.
+type expiredHook struct{ topics chan string }
+
+func (expiredHook) ID() string                   { return "expired" }
+func (h expiredHook) OnRetainedExpired(t string) { h.topics <- t }
+
+// TestRetainedExpiry: a retained message with a message expiry interval is
+// removed when it expires, by a timer, and is not sent to later
+// subscribers [MQTT-3.3.2-5].
+func TestRetainedExpiry(t *testing.T) {
+	h := expiredHook{topics: make(chan string, 1)}
+	srv := broker.New(broker.Options{SysInterval: -1})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	require.NoError(t, srv.AddHook(h))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	require.NoError(t, srv.PublishPacket(&codec.Publish{Topic: "exp/1", Payload: []byte("x"), Retain: true,
+		Properties: codec.Properties{MessageExpiry: codec.Ptr(uint32(1))}}))
+	require.Equal(t, int64(1), srv.Info().Retained)
+	select {
+	case topic := <-h.topics:
+		require.Equal(t, "exp/1", topic)
+	case <-time.After(10 * time.Second):
+		t.Fatal("retained message did not expire")
+	}
+	require.Equal(t, int64(0), srv.Info().Retained)
 }

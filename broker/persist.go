@@ -203,8 +203,8 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 	for _, r := range snap.Retained {
 		m, _, _, _ := restoredMessage(&r.Message)
 		m.pub.Retain = true
-		if !m.expired(now) {
-			s.retained.set(m, s.opts.Limits.MaxRetained)
+		if !m.expired(now) && s.retained.set(m, s.opts.Limits.MaxRetained) && !m.expires.IsZero() {
+			s.expireRetainedAt(m)
 		}
 	}
 	for _, rec := range snap.Sessions {

@@ -198,6 +198,22 @@ func (s *Server) publishFrom(cl *ClientInfo, m *message) int {
 	return n
 }
 
+// expireRetainedAt removes m from the retained store when it expires, with
+// a runtime timer rather than a periodic scan [MQTT-3.3.2-5].
+func (s *Server) expireRetainedAt(m *message) {
+	time.AfterFunc(time.Until(m.expires), func() {
+		if !s.retained.deleteIf(m) {
+			return // replaced or cleared meanwhile
+		}
+		if s.persist.enabled() {
+			s.persist.note(s.persist.store.DeleteRetained(m.pub.Topic))
+		}
+		for _, h := range s.hooks.retainedExpired {
+			s.hooks.guard(h, "OnRetainedExpired", func() { h.OnRetainedExpired(m.pub.Topic) })
+		}
+	})
+}
+
 // publishMessage publishes a message originating in the server (wills,
 // inline client, $SYS).
 func (s *Server) publishMessage(m *message) int {
@@ -213,6 +229,8 @@ func (s *Server) retain(cl *ClientInfo, m *message) {
 		s.stats.messagesDropped.Add(1)
 		s.log.Warn("retained message not stored: the retained store is full", "topic", m.pub.Topic, "max", s.opts.Limits.MaxRetained)
 		return
+	} else if !m.expires.IsZero() {
+		s.expireRetainedAt(m)
 	}
 	s.saveRetained(m)
 	for _, h := range s.hooks.retainMessage {

@@ -34,6 +34,17 @@ func (r *retainedStore) set(m *message, max int) bool {
 	return true
 }
 
+// deleteIf removes m if it is still the retained message of its topic.
+func (r *retainedStore) deleteIf(m *message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.msgs[m.pub.Topic] != m {
+		return false
+	}
+	delete(r.msgs, m.pub.Topic)
+	return true
+}
+
 func (r *retainedStore) delete(topic string) {
 	r.mu.Lock()
 	delete(r.msgs, topic)
