@@ -150,3 +150,37 @@ func TestRetainedExpiry(t *testing.T) {
 	}
 	require.Equal(t, int64(0), srv.Info().Retained)
 }
+
+// shortClientHook allows everything.
+type shortClientHook struct{ broker.AllowAll }
+
+// TestReasonStringRespectsClientMaximumPacketSize: a DISCONNECT whose
+// reason string would exceed the client's Maximum Packet Size is sent
+// without it [MQTT-3.14.2-3] [MQTT-3.1.2-25].
+func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
+	for _, max := range []uint32{0, 8} {
+		srv := broker.New(broker.Options{SysInterval: -1})
+		require.NoError(t, srv.AddHook(shortClientHook{}))
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+		require.NoError(t, srv.Serve())
+		cp := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "short", CleanStart: true}
+		if max > 0 {
+			cp.Properties.MaximumPacketSize = codec.Ptr(max)
+		}
+		c, _ := dialPersist(t, ln.Addr().String(), cp)
+		// A second CONNECT is a protocol error answered with DISCONNECT.
+		c.send(&codec.Connect{ProtocolVersion: codec.V5, ClientID: "short"})
+		d, ok := c.read().(*codec.Disconnect)
+		require.True(t, ok)
+		require.Equal(t, codec.ProtocolError, d.ReasonCode)
+		if max > 0 {
+			require.Nil(t, d.Properties.ReasonString, "would exceed %d bytes", max)
+		} else {
+			require.NotNil(t, d.Properties.ReasonString)
+		}
+		_ = c.nc.Close()
+		require.NoError(t, srv.Close())
+	}
+}

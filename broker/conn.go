@@ -295,10 +295,47 @@ func (c *conn) process(pk codec.Packet) error {
 func (c *conn) sendControl(pk codec.Packet) {
 	var arr [128]byte
 	b := pk.AppendTo(arr[:0], c.version)
+	if c.clientMaxPacket > 0 && len(b) > int(c.clientMaxPacket) {
+		// Reason strings and user properties are dropped rather than
+		// exceed the client's Maximum Packet Size [MQTT-3.1.2-25]
+		// [MQTT-3.2.2-19] [MQTT-3.2.2-20] [MQTT-3.9.2-1] [MQTT-3.9.2-2]
+		// [MQTT-3.11.2-1] [MQTT-3.11.2-2] [MQTT-3.14.2-3] [MQTT-3.14.2-4]
+		// [MQTT-3.15.2-2] [MQTT-3.15.2-3].
+		if props := propertiesOf(pk); props != nil {
+			props.ReasonString = nil
+			props.User = nil
+			b = pk.AppendTo(arr[:0], c.version)
+		}
+	}
 	c.enqueue(b, nil, true)
 	if len(c.srv.hooks.packetSent) > 0 && c.info != nil {
 		c.srv.hooks.onPacketSent(c.info, pk.Type(), len(b))
 	}
+}
+
+// propertiesOf returns the properties of a packet the server sends, or nil.
+func propertiesOf(pk codec.Packet) *codec.Properties {
+	switch p := pk.(type) {
+	case *codec.Connack:
+		return &p.Properties
+	case *codec.Puback:
+		return &p.Properties
+	case *codec.Pubrec:
+		return &p.Properties
+	case *codec.Pubrel:
+		return &p.Properties
+	case *codec.Pubcomp:
+		return &p.Properties
+	case *codec.Suback:
+		return &p.Properties
+	case *codec.Unsuback:
+		return &p.Properties
+	case *codec.Disconnect:
+		return &p.Properties
+	case *codec.Auth:
+		return &p.Properties
+	}
+	return nil
 }
 
 // enqueue queues head (copied) followed by body (by reference when large).
