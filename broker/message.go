@@ -66,7 +66,10 @@ func (m *message) expired(now time.Time) bool {
 func (m *message) remaining(now time.Time) uint32 {
 	d := m.expires.Sub(now)
 	if d <= 0 {
-		return 0
+		// Only an inflight message being resent can be past its expiry;
+		// expiry no longer applies to it [MQTT-4.3.3-7], so it goes out
+		// with the smallest interval rather than 0.
+		return 1
 	}
 	return uint32((d + time.Second - 1) / time.Second)
 }
