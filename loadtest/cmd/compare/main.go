@@ -209,6 +209,9 @@ func brief(r report.Run) string {
 	if r.Err != "" {
 		s += "  error: " + r.Err
 	}
+	if len(res.Missing) > 0 {
+		s += "  missing: " + strings.Join(res.Missing, ", ")
+	}
 	if len(res.Errors) > 0 {
 		s += fmt.Sprintf("  %d connection errors, first: %s", len(res.Errors), res.Errors[0])
 	}

@@ -196,6 +196,9 @@ func finishCounts(res *Result, r *run, groups []*track.Group) {
 		res.Unique += u
 		res.Duplicates += d
 		res.Lost += l
+		if l > 0 && len(res.Missing) < 10 {
+			res.Missing = append(res.Missing, g.Missing(10-len(res.Missing))...)
+		}
 	}
 	if n := r.badAcks.Load(); n > 0 {
 		r.note(fmt.Sprintf("%d acknowledgements for packet identifiers not in flight", n))

@@ -50,6 +50,9 @@ type Result struct {
 	BrokerCPU     float64 `json:"broker_cpu_seconds"`
 	BrokerPeakRSS int64   `json:"broker_peak_rss"`
 
+	// Missing names some runs of lost messages ("publisher 3: 1200-1299").
+	Missing []string `json:"missing,omitempty"`
+
 	// Errors holds connection failures during the run.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -86,6 +89,9 @@ func (r *Result) String() string {
 			fmt.Fprintf(&b, " (%.2f µs/delivered message)", r.CPUPerMessage())
 		}
 		fmt.Fprintf(&b, ", peak RSS %.1f MiB\n", float64(r.BrokerPeakRSS)/(1<<20))
+	}
+	if len(r.Missing) > 0 {
+		fmt.Fprintf(&b, "  missing: %s\n", strings.Join(r.Missing, ", "))
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "  error: %s\n", e)

@@ -9,6 +9,7 @@ package track
 
 import (
 	"encoding/binary"
+	"fmt"
 	"sync/atomic"
 )
 
@@ -85,4 +86,28 @@ func (g *Group) Tally() (unique, duplicates, lost int64) {
 		}
 	}
 	return unique, duplicates, lost
+}
+
+// Missing describes up to limit runs of consecutive messages that never
+// arrived, as "publisher 3: 1200-1299", for diagnosing losses.
+func (g *Group) Missing(limit int) []string {
+	var out []string
+	for pub, cs := range g.counts {
+		for i := 0; i < len(cs) && len(out) < limit; i++ {
+			if cs[i].Load() != 0 {
+				continue
+			}
+			j := i
+			for j+1 < len(cs) && cs[j+1].Load() == 0 {
+				j++
+			}
+			if i == j {
+				out = append(out, fmt.Sprintf("publisher %d: %d", pub, i))
+			} else {
+				out = append(out, fmt.Sprintf("publisher %d: %d-%d", pub, i, j))
+			}
+			i = j
+		}
+	}
+	return out
 }
