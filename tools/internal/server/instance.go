@@ -95,37 +95,18 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 		return nil, err
 	}
 
-	var hs *listeners.HTTPServer
+	// The HTTP endpoint starts first so that liveness answers and
+	// readiness says "not ready" while storage is being restored.
 	if p.httpAddr != "" {
 		ho := listeners.HTTPOptions{}
 		if store != nil {
 			ho.Ready = func() (bool, string) { return store.Healthy(), "storage " + p.storage.Backend + " is not healthy" }
 		}
 		ho.Handlers = map[string]http.Handler{"GET /metrics": m.Handler()}
-		h := listeners.NewHTTPHandler(srv, ho)
-		if hs, err = listeners.ListenHTTP(p.httpAddr, h, log); err != nil {
-			return nil, err
+		hs, herr := listeners.ListenHTTP(p.httpAddr, listeners.NewHTTPHandler(srv, ho), log)
+		if herr != nil {
+			return nil, herr
 		}
-	}
-	for _, l := range bound {
-		if err := srv.AddListener(l); err != nil {
-			if hs != nil {
-				_ = hs.Close(context.Background())
-			}
-			return nil, err
-		}
-	}
-	if err := srv.Serve(); err != nil {
-		if hs != nil {
-			_ = hs.Close(context.Background())
-		}
-		return nil, err
-	}
-	bound = nil // the server owns them now
-	for _, lp := range p.listeners {
-		log.Info("MQTT listener ready", "listener", lp.ID, "type", lp.Type, "addr", srv.ListenerAddrs()[lp.ID].String(), "url", listenerURL(lp, srv.ListenerAddrs()[lp.ID]))
-	}
-	if hs != nil {
 		inst.http = hs
 		inst.httpWG.Add(1)
 		go func() {
@@ -134,8 +115,27 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 				log.Error("HTTP endpoint stopped", "err", err)
 			}
 		}()
+		defer func() {
+			if err != nil {
+				_ = hs.Close(context.Background())
+				inst.httpWG.Wait()
+			}
+		}()
 		base := "http://" + hs.Addr().String()
 		log.Info("HTTP endpoint ready", "addr", hs.Addr().String(), "stats", base+"/stats", "health", base+"/healthz", "ready", base+"/readyz", "metrics", base+"/metrics")
+	}
+	for _, l := range bound {
+		if err := srv.AddListener(l); err != nil {
+			return nil, err
+		}
+	}
+	if err := srv.Serve(); err != nil {
+		return nil, err
+	}
+	bound = nil // the server owns them now
+	addrs := srv.ListenerAddrs()
+	for _, lp := range p.listeners {
+		log.Info("MQTT listener ready", "listener", lp.ID, "type", lp.Type, "addr", addrs[lp.ID].String(), "url", listenerURL(lp, addrs[lp.ID]))
 	}
 	return inst, nil
 }
