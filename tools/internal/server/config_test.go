@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package server
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestListenerLocal(t *testing.T) {
+	tests := []struct {
+		typ, addr string
+		want      bool
+	}{
+		{typeTCP, "127.0.0.1:1883", true},
+		{typeTCP, "127.8.9.10:0", true},
+		{typeWS, "[::1]:1882", true},
+		{typeTCP, "localhost:1883", true},
+		{typeUnix, "/run/wrenmq.sock", true},
+		{typeTCP, ":1883", false},
+		{typeTCP, "0.0.0.0:1883", false},
+		{typeWS, "[::]:1882", false},
+		{typeTLS, "192.168.1.2:8883", false},
+		{typeTCP, "example.com:1883", false},
+	}
+	for _, tt := range tests {
+		l := listenerPlan{ListenerConfig: ListenerConfig{Type: tt.typ, Address: tt.addr}}
+		require.Equal(t, tt.want, l.local(), "%s %s", tt.typ, tt.addr)
+	}
+}
+
+func TestFlagsOverrideFile(t *testing.T) {
+	c, err := ParseConfig([]byte(`
+listeners:
+  - {type: tcp, address: "127.0.0.1:1"}
+  - {type: tcp, address: "127.0.0.1:2"}
+  - {type: ws, address: "127.0.0.1:3"}
+  - {type: unix, address: /tmp/x.sock}
+http: {addr: "127.0.0.1:4"}
+`), "f.yaml")
+	require.NoError(t, err)
+	f, err := parseFlags([]string{"-tcp", "127.0.0.1:0", "-ws", "off", "-http", "off", "-debug-packets"}, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, f.apply(c))
+	p, err := c.plan()
+	require.NoError(t, err)
+	var got []string
+	for _, l := range p.listeners {
+		got = append(got, l.ID+"="+l.Address)
+	}
+	require.Equal(t, []string{"unix=/tmp/x.sock", "tcp=127.0.0.1:0"}, got)
+	require.Empty(t, p.httpAddr)
+	require.True(t, p.packets)
+	require.Equal(t, "DEBUG", p.level.String())
+	require.True(t, p.anonymous, "every listener is local")
+}
+
+func TestPlanMapsOptions(t *testing.T) {
+	c, err := ParseConfig([]byte(`{
+  "listeners": [{"type": "tcp", "address": "127.0.0.1:0"}, {"type": "tcp", "address": "127.0.0.1:0"}],
+  "capabilities": {"maximum_qos": 0, "retain_available": false, "topic_alias_maximum": 0,
+                   "maximum_packet_size": 4096, "server_keep_alive": "60s", "maximum_session_expiry": "1h"},
+  "limits": {"max_clients": 10, "queue_qos0_offline": true, "write_timeout": "5s"},
+  "sys_interval": "0s"
+}`), "f.json")
+	require.NoError(t, err)
+	p, err := c.plan()
+	require.NoError(t, err)
+	require.Equal(t, "tcp", p.listeners[0].ID)
+	require.Equal(t, "tcp-2", p.listeners[1].ID)
+	o := p.opts
+	require.True(t, o.Capabilities.MaximumQoSSet)
+	require.EqualValues(t, 0, o.Capabilities.MaximumQoS)
+	require.True(t, o.Capabilities.DisableRetain)
+	require.False(t, o.Capabilities.DisableWildcards)
+	require.True(t, o.Capabilities.TopicAliasMaximumSet)
+	require.EqualValues(t, 4096, o.Capabilities.MaximumPacketSize)
+	require.EqualValues(t, 60, o.Capabilities.ServerKeepAlive)
+	require.EqualValues(t, 3600, o.Capabilities.MaximumSessionExpiry)
+	require.Equal(t, 10, o.Limits.MaxClients)
+	require.True(t, o.Limits.QueueQoS0Offline)
+	require.Equal(t, 5*time.Second, o.WriteTimeout)
+	require.Negative(t, o.SysInterval)
+}
+
+func TestPlanReportsEveryProblemWithItsLine(t *testing.T) {
+	c, err := ParseConfig([]byte(`listeners:
+  - type: tcp
+    address: "127.0.0.1:99999"
+  - type: ws
+    address: "127.0.0.1:0"
+    path: mqtt
+  - type: tcp
+    address: "127.0.0.1:0"
+    path: /x
+limits:
+  max_inflight: 0
+storage:
+  backend: redis
+  mode: eventually
+`), "w.yaml")
+	require.NoError(t, err)
+	_, err = c.plan()
+	require.EqualError(t, err, `w.yaml:3: listeners[0].address: "127.0.0.1:99999": port "99999" is not a number in 0..65535
+w.yaml:6: listeners[1].path: "mqtt" must start with /
+w.yaml:9: listeners[2].path: only ws and wss listeners take a path
+w.yaml:11: limits.max_inflight: 0 must be at least 1
+w.yaml:12: storage: the redis backend needs redis: {addr: HOST:PORT}
+w.yaml:14: storage.mode: unknown mode "eventually"; sync or async`)
+}
