@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package listeners
+
+import (
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wrenmq/wrenmq/broker"
+)
+
+// ConnLimits bound how fast and how many connections a listener hands to
+// the broker. A refused connection is closed before the broker reads
+// anything from it.
+type ConnLimits struct {
+	// MaxPerIP bounds the concurrent connections from one IP address;
+	// 0 means no bound. Unix socket peers have no IP and are not bounded.
+	MaxPerIP int
+	// Rate bounds new connections per second over all peers (a token
+	// bucket); 0 means no bound.
+	Rate float64
+	// Burst is the bucket size: how many connections may arrive at once.
+	// Default: Rate rounded up, at least 1.
+	Burst int
+	// Logger receives refusals at debug level; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Limited is a broker.Listener that applies ConnLimits to another one.
+type Limited struct {
+	broker.Listener
+	lim      ConnLimits
+	refused  atomic.Uint64
+	now      func() time.Time
+	mu       sync.Mutex // guards the fields below
+	perIP    map[string]int
+	tokens   float64
+	lastFill time.Time
+}
+
+// WithLimits wraps l so that connections beyond lim are refused.
+func WithLimits(l broker.Listener, lim ConnLimits) *Limited {
+	if lim.Burst <= 0 {
+		lim.Burst = max(1, int(lim.Rate+0.999))
+	}
+	if lim.Logger == nil {
+		lim.Logger = slog.Default()
+	}
+	return &Limited{Listener: l, lim: lim, now: time.Now, perIP: make(map[string]int), tokens: float64(lim.Burst)}
+}
+
+// Refused returns how many connections were refused so far.
+func (l *Limited) Refused() uint64 { return l.refused.Load() }
+
+// Serve serves the wrapped listener, refusing connections over the limits.
+func (l *Limited) Serve(handle func(net.Conn)) error {
+	return l.Listener.Serve(func(nc net.Conn) {
+		ip, why := l.admit(nc.RemoteAddr())
+		if why != "" {
+			l.refused.Add(1)
+			l.lim.Logger.Debug("connection refused", "listener", l.ID(), "remote", nc.RemoteAddr().String(), "reason", why)
+			_ = nc.Close()
+			return
+		}
+		defer l.release(ip)
+		handle(nc)
+	})
+}
+
+// admit takes a rate token and a per-IP slot, or says why it cannot.
+func (l *Limited) admit(a net.Addr) (ip, why string) {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ip = ta.IP.String()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lim.Rate > 0 {
+		now := l.now()
+		if !l.lastFill.IsZero() {
+			l.tokens = min(float64(l.lim.Burst), l.tokens+now.Sub(l.lastFill).Seconds()*l.lim.Rate)
+		}
+		l.lastFill = now
+		if l.tokens < 1 {
+			return "", "connection rate limit"
+		}
+	}
+	if l.lim.MaxPerIP > 0 && ip != "" && l.perIP[ip] >= l.lim.MaxPerIP {
+		return "", "too many connections from this address"
+	}
+	if l.lim.Rate > 0 {
+		l.tokens--
+	}
+	if ip != "" {
+		l.perIP[ip]++
+	}
+	return ip, ""
+}
+
+// release frees the per-IP slot of an ended connection.
+func (l *Limited) release(ip string) {
+	if ip == "" {
+		return
+	}
+	l.mu.Lock()
+	if l.perIP[ip]--; l.perIP[ip] <= 0 {
+		delete(l.perIP, ip)
+	}
+	l.mu.Unlock()
+}
