@@ -50,6 +50,13 @@ type ListenerConfig struct {
 	// AllowedOrigins are the browser origins accepted besides same-origin
 	// (ws, wss); "*" accepts all.
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	// MaxConnectionsPerIP bounds concurrent connections from one IP; 0: none.
+	MaxConnectionsPerIP int `yaml:"max_connections_per_ip"`
+	// ConnectionRate bounds new connections per second; 0: none.
+	ConnectionRate float64 `yaml:"connection_rate"`
+	// ConnectionBurst is how many connections may arrive at once under
+	// ConnectionRate; default the rate rounded up.
+	ConnectionBurst int `yaml:"connection_burst"`
 }
 
 // TLSConfig names the certificate files of a tls or wss listener.

@@ -140,8 +140,19 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 	return inst, nil
 }
 
-// bind creates and binds one listener.
+// bind creates and binds one listener, with its connection limits.
 func bind(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, error) {
+	l, err := bindRaw(lp, maxPacket, log)
+	if err != nil || (lp.MaxConnectionsPerIP == 0 && lp.ConnectionRate == 0) {
+		return l, err
+	}
+	return listeners.WithLimits(l, listeners.ConnLimits{
+		MaxPerIP: lp.MaxConnectionsPerIP, Rate: lp.ConnectionRate, Burst: lp.ConnectionBurst, Logger: log,
+	}), nil
+}
+
+// bindRaw creates and binds one listener.
+func bindRaw(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, error) {
 	switch lp.Type {
 	case typeTCP:
 		return broker.ListenTCP(lp.ID, lp.Address)

@@ -140,6 +140,15 @@ func (c *Config) plan() (*plan, error) {
 		if !web && len(l.AllowedOrigins) > 0 {
 			bad("only ws and wss listeners take allowed_origins", at("allowed_origins")...)
 		}
+		if l.MaxConnectionsPerIP < 0 {
+			bad("must be 0 (no bound) or more", at("max_connections_per_ip")...)
+		}
+		if l.ConnectionRate < 0 {
+			bad("must be 0 (no bound) or more", at("connection_rate")...)
+		}
+		if l.ConnectionBurst < 0 {
+			bad("must be 0 (default) or more", at("connection_burst")...)
+		}
 		p.listeners = append(p.listeners, lp)
 	}
 
