@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 	"github.com/wrenmq/wrenmq/tools/metrics"
 )
@@ -144,4 +145,24 @@ func TestDisconnectReason(t *testing.T) {
 	for _, tt := range tests {
 		require.Equal(t, tt.want, metrics.DisconnectReason(tt.err), "%v", tt.err)
 	}
+}
+
+func TestStorageMetrics(t *testing.T) {
+	store := storage.NewStore(storage.NewMemory(), storage.Options{})
+	srv := broker.New(broker.Options{SysInterval: -1, Storage: store})
+	m := metrics.New(srv)
+	m.AddStorage(store)
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	require.NoError(t, srv.AddHook(m.Hook()))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	require.NoError(t, srv.Publish("kept", []byte("v"), true, 1))
+	hs := httptest.NewServer(m.Handler())
+	defer hs.Close()
+	require.Eventually(t, func() bool {
+		return value(t, scrape(t, hs.URL), "wrenmq_storage_operations_total", nil) >= 1
+	}, 5*time.Second, 10*time.Millisecond)
+	fams := scrape(t, hs.URL)
+	require.Equal(t, 1.0, value(t, fams, "wrenmq_storage_healthy", nil))
+	require.Equal(t, 0.0, value(t, fams, "wrenmq_storage_errors_total", nil))
 }

@@ -91,6 +91,9 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 	}
 
 	m := metrics.New(srv)
+	if store != nil {
+		m.AddStorage(store)
+	}
 	if err := srv.AddHook(m.Hook()); err != nil {
 		return nil, err
 	}
