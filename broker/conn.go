@@ -357,7 +357,11 @@ func (c *conn) enqueue(head, body []byte, force bool) bool {
 	q.mu.Unlock()
 	c.srv.stats.packetsOut.Add(1)
 	if start {
-		go q.writer(c.nc, c.srv.opts.WriteTimeout, c.writeFailed, c.drained)
+		var gate func() error
+		if c.srv.persist.enabled() {
+			gate = c.srv.waitDurable
+		}
+		go q.writer(c.nc, c.srv.opts.WriteTimeout, gate, c.writeFailed, c.drained)
 	}
 	return true
 }

@@ -92,9 +92,11 @@ func (q *outQueue) startLocked() bool {
 	return true
 }
 
-// writer flushes the queue to nc until it is empty. onErr is called once if
-// a write fails; onDrained after the queue empties.
-func (q *outQueue) writer(nc net.Conn, timeout time.Duration, onErr func(error), onDrained func(int)) {
+// writer flushes the queue to nc until it is empty. gate, when not nil,
+// runs before each write pass, after the pass's bytes were taken: an error
+// fails the connection as a write error would. onErr is called once if a
+// write fails; onDrained after the queue empties.
+func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error, onErr func(error), onDrained func(int)) {
 	var total int
 	for {
 		q.mu.Lock()
@@ -118,8 +120,14 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, onErr func(error),
 		for _, b := range bufs {
 			n += len(b)
 		}
-		_ = nc.SetWriteDeadline(time.Now().Add(timeout))
-		_, err := bufs.WriteTo(nc)
+		var err error
+		if gate != nil {
+			err = gate()
+		}
+		if err == nil {
+			_ = nc.SetWriteDeadline(time.Now().Add(timeout))
+			_, err = bufs.WriteTo(nc)
+		}
 		for _, p := range pooled {
 			*p = (*p)[:0]
 			chunkPool.Put(p)

@@ -181,14 +181,27 @@ func (s *Server) saveRetained(m *message) {
 }
 
 // waitDurable blocks, in sync mode, until every write so far is durable;
-// a QoS 1/2 PUBLISH is acknowledged only after it.
+// a QoS 1/2 PUBLISH is acknowledged only after it. Connection writers call
+// it too before each write pass, so that no PUBLISH, PUBREC, PUBREL or
+// PUBCOMP reaches a client before the session state it creates or ends is
+// durable: otherwise a crash could make the restarted broker resend a
+// QoS 2 message the subscriber already completed, reuse a packet
+// identifier the subscriber still holds, or forget an inbound QoS 2
+// identifier the publisher saw acknowledged. The state must therefore be
+// written before the packet is queued.
 func (s *Server) waitDurable() error {
 	if !s.persist.enabled() {
 		return nil
 	}
+	d := s.persist.barrier()
+	select {
+	case <-d.C():
+		return d.Err() // already durable: no timer
+	default:
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.WriteTimeout)
 	defer cancel()
-	return s.persist.barrier().Wait(ctx)
+	return d.Wait(ctx)
 }
 
 // restoreLocked rebuilds sessions, subscriptions, inflight and queued

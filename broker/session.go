@@ -167,25 +167,37 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 		s.requeueLocked(q)
 		return true
 	}
-	f := form{version: c.version, qos: q.qos, retain: q.retain, subIDs: q.subIDs}
-	if !c.sendPublish(q.msg, f, id, enc, now) {
-		if c.tooLarge(q.msg, f, now) {
-			s.noteDropLocked(q.msg, DropTooLarge)
-			return false
-		}
-		// The outbound queue is full: wait for it to drain.
-		s.requeueLocked(q)
-		return true
-	}
 	st := awaitPuback
 	if q.qos == 2 {
 		st = awaitPubrec
 	}
 	s.seq++
 	o := &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, state: st, seq: s.seq}
+	// The stored state moves from queued to inflight before the PUBLISH is
+	// queued, so that the connection's writer, which waits for durability
+	// in sync mode, never sends a packet identifier that a restarted
+	// broker would not know, nor leaves a stored copy behind that it would
+	// deliver a second time.
+	s.srv.saveInflightLocked(s, o)
+	if q.seq != 0 {
+		s.srv.deleteQueuedLocked(s, q.seq)
+	}
+	f := form{version: c.version, qos: q.qos, retain: q.retain, subIDs: q.subIDs}
+	if !c.sendPublish(q.msg, f, id, enc, now) {
+		s.srv.deleteInflightLocked(s, storage.Outbound, id)
+		if c.tooLarge(q.msg, f, now) {
+			s.noteDropLocked(q.msg, DropTooLarge)
+			return false
+		}
+		// The outbound queue is full: wait for it to drain.
+		if q.seq != 0 {
+			s.srv.saveQueuedLocked(s, &q) // put its record back
+		}
+		s.requeueLocked(q)
+		return true
+	}
 	s.inflight = append(s.inflight, o)
 	s.srv.stats.inflight.Add(1)
-	s.srv.saveInflightLocked(s, o)
 	return true
 }
 
@@ -257,7 +269,9 @@ func (s *session) pumpLocked(c *conn) {
 			if !c.sendPublish(q.msg, form{version: c.version, retain: q.retain, subIDs: q.subIDs}, 0, nil, now) {
 				break
 			}
+			s.srv.deleteQueuedLocked(s, q.seq)
 		} else {
+			// sendInflightLocked deletes its queued record.
 			s.sendInflightLocked(c, q, nil, now)
 			if len(s.queue) > n {
 				// It was put back at the end: the connection is full.
@@ -268,7 +282,6 @@ func (s *session) pumpLocked(c *conn) {
 		}
 		sent++
 		s.srv.stats.queued.Add(-1)
-		s.srv.deleteQueuedLocked(s, q.seq)
 	}
 	if sent > 0 {
 		clear(s.queue[:sent])
