@@ -66,6 +66,20 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	} else if !code.IsError() {
 		code = codec.UnspecifiedError
 	}
+	if p.QoS == 2 && !code.IsError() {
+		// The identifier is stored right after the routed copies, so that
+		// both usually share one storage batch: a restarted broker that
+		// kept the copies also knows the identifier and does not route
+		// the client's resent PUBLISH again [MQTT-4.3.3-9].
+		sess := c.sess
+		sess.mu.Lock()
+		if sess.inQoS2 == nil {
+			sess.inQoS2 = make(map[uint16]struct{})
+		}
+		sess.inQoS2[p.PacketID] = struct{}{}
+		s.saveInboundLocked(sess, p.PacketID)
+		sess.mu.Unlock()
+	}
 	if p.QoS > 0 {
 		if err := s.waitDurable(); err != nil {
 			// Not durable: no acknowledgement, so the client resends.
@@ -82,16 +96,6 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		var arr [8]byte
 		c.enqueue(ack.AppendTo(arr[:0], c.version), nil, true)
 	case 2:
-		if !code.IsError() {
-			sess := c.sess
-			sess.mu.Lock()
-			if sess.inQoS2 == nil {
-				sess.inQoS2 = make(map[uint16]struct{})
-			}
-			sess.inQoS2[p.PacketID] = struct{}{}
-			s.saveInboundLocked(sess, p.PacketID)
-			sess.mu.Unlock()
-		}
 		rec := codec.Pubrec{PacketID: p.PacketID}
 		if c.version == codec.V5 {
 			rec.ReasonCode = code
