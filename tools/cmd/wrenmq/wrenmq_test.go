@@ -291,3 +291,14 @@ func TestStorageRedisUnreachable(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, string(out), "storage redis 127.0.0.1:1")
 }
+
+func TestDebugPackets(t *testing.T) {
+	p := startWrenmq(t, "-tcp", "127.0.0.1:0", "-ws", "off", "-debug-packets")
+	nc, err := net.Dial("tcp", p.addr(t, "tcp"))
+	require.NoError(t, err)
+	connect(t, nc, "chatty", "", "").echo(t, "dbg/x", "seen")
+	p.waitLog(t, func(l map[string]any) bool {
+		return l["msg"] == "packet in" && l["type"] == "PUBLISH" && l["topic"] == "dbg/x" && l["client"] == "chatty"
+	})
+	p.waitLog(t, func(l map[string]any) bool { return l["msg"] == "packet out" && l["type"] == "SUBACK" })
+}

@@ -112,3 +112,19 @@ w.yaml:11: limits.max_inflight: 0 must be at least 1
 w.yaml:12: storage: the redis backend needs redis: {addr: HOST:PORT}
 w.yaml:14: storage.mode: unknown mode "eventually"; sync or async`)
 }
+
+// With no configuration: TCP and WebSocket on loopback, anonymous, in memory.
+func TestNoArgumentsDefaults(t *testing.T) {
+	f, err := parseFlags(nil, io.Discard)
+	require.NoError(t, err)
+	_, p, err := load(f, nil)
+	require.NoError(t, err)
+	require.Len(t, p.listeners, 2)
+	require.Equal(t, ListenerConfig{ID: "tcp", Type: typeTCP, Address: "127.0.0.1:1883"}, p.listeners[0].ListenerConfig)
+	require.Equal(t, ListenerConfig{ID: "ws", Type: typeWS, Address: "127.0.0.1:1882"}, p.listeners[1].ListenerConfig)
+	require.True(t, p.allowAll)
+	require.True(t, p.anonymous)
+	require.Equal(t, "memory", p.storage.Backend)
+	require.Empty(t, p.httpAddr, "HTTP is off by default")
+	require.False(t, p.packets)
+}

@@ -190,7 +190,9 @@ func Main(args []string, stdout, stderr io.Writer, version string) int {
 }
 
 // load reads the configuration file (or the defaults) and applies the flags.
-func load(f *flags) (*Config, *plan, error) {
+// before, when set, runs after the flags are applied and before
+// validation (which may log, e.g. authledger warnings).
+func load(f *flags, before func(*Config)) (*Config, *plan, error) {
 	c := defaultConfig()
 	if f.config != "" {
 		var err error
@@ -200,6 +202,9 @@ func load(f *flags) (*Config, *plan, error) {
 	}
 	if err := f.apply(c); err != nil {
 		return nil, nil, err
+	}
+	if before != nil {
+		before(c)
 	}
 	p, err := c.plan()
 	if err != nil {
@@ -211,19 +216,25 @@ func load(f *flags) (*Config, *plan, error) {
 // run starts the broker and serves until ctx is done; each value on hup
 // reloads the auth ledger and the log level.
 func run(ctx context.Context, f *flags, stderr io.Writer, version string, hup <-chan os.Signal) error {
-	_, p, err := load(f)
+	// The logger is set up from the logging section before validation so
+	// that what validation logs has the configured format.
+	level := new(slog.LevelVar)
+	var log *slog.Logger
+	_, p, err := load(f, func(c *Config) {
+		if lv, err := parseLevel(c.Logging.Level); err == nil {
+			level.Set(lv)
+		}
+		hopts := &slog.HandlerOptions{Level: level}
+		var h slog.Handler = slog.NewTextHandler(stderr, hopts)
+		if c.Logging.Format == "json" {
+			h = slog.NewJSONHandler(stderr, hopts)
+		}
+		log = slog.New(h)
+		slog.SetDefault(log)
+	})
 	if err != nil {
 		return err
 	}
-	level := new(slog.LevelVar)
-	level.Set(p.level)
-	hopts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(stderr, hopts)
-	if p.format == "json" {
-		h = slog.NewJSONHandler(stderr, hopts)
-	}
-	log := slog.New(h)
-	slog.SetDefault(log)
 
 	log.Info("starting wrenmq", "version", version, "storage", p.storage.Backend)
 	inst, err := start(p, log, version)
@@ -265,7 +276,7 @@ func run(ctx context.Context, f *flags, stderr io.Writer, version string, hup <-
 func (inst *instance) reload(f *flags, level *slog.LevelVar) {
 	log := inst.log
 	log.Info("SIGHUP: reloading the auth ledger and the log level")
-	_, p, err := load(f)
+	_, p, err := load(f, nil)
 	if err != nil {
 		log.Error("SIGHUP: configuration not reloaded; the running one stays in force", "err", err)
 		return
