@@ -6,6 +6,7 @@ package broker
 import (
 	"crypto/tls"
 	"crypto/x509/pkix"
+	"errors"
 	"net"
 	"time"
 
@@ -160,8 +161,12 @@ func (s *Server) detach(c *conn) {
 	if will != nil {
 		s.publishWill(sess.id, will)
 	}
+	hookErr := cause
+	if errors.Is(cause, errClientDisconnect) {
+		hookErr = nil // as documented: nil for a normal DISCONNECT
+	}
 	for _, h := range s.hooks.disconnect {
-		s.hooks.guard(h, "OnDisconnect", func() { h.OnDisconnect(c.info, cause, expired) })
+		s.hooks.guard(h, "OnDisconnect", func() { h.OnDisconnect(c.info, hookErr, expired) })
 	}
 	s.log.Debug("client disconnected", "client", c.info.ID, "cause", cause, "session_ended", expired)
 }
