@@ -33,6 +33,20 @@ func (p *persister) note(d storage.Done) {
 	p.mu.Unlock()
 }
 
+// hold and release bracket writes that must reach storage in one atomic
+// batch (see storage.Store.Hold). They are no-ops without storage.
+func (p *persister) hold() {
+	if p.store != nil {
+		p.store.Hold()
+	}
+}
+
+func (p *persister) release() {
+	if p.store != nil {
+		p.store.Release()
+	}
+}
+
 // barrier returns a Done that completes once every write made before the
 // call is durable (the store applies writes in order).
 func (p *persister) barrier() storage.Done {

@@ -57,6 +57,13 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	code := c.admitPublish(p)
 	n := 0
+	if p.QoS > 0 {
+		// The routed copies and the inbound QoS 2 identifier go to storage
+		// in one atomic batch: after a crash either the message was routed
+		// and its identifier is known (a resent PUBLISH is not routed
+		// again), or neither happened and the resend is routed.
+		s.persist.hold()
+	}
 	if code == codec.Success {
 		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, time.Now())
 		n = s.publishFrom(c.info, m)
@@ -81,6 +88,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		sess.mu.Unlock()
 	}
 	if p.QoS > 0 {
+		s.persist.release()
 		if err := s.waitDurable(); err != nil {
 			// Not durable: no acknowledgement, so the client resends.
 			s.log.Error("storage write failed; PUBLISH not acknowledged", "client", c.info.ID, "err", err)

@@ -247,9 +247,13 @@ func (s *session) pump(c *conn) {
 }
 
 func (s *session) pumpLocked(c *conn) {
-	if s.conn != c || c == nil || s.ended {
+	if s.conn != c || c == nil || s.ended || len(s.queue) == 0 {
 		return
 	}
+	// Moving a message from the queue to the inflight window is one
+	// atomic storage batch, so a crash cannot duplicate or lose it.
+	s.srv.persist.hold()
+	defer s.srv.persist.release()
 	now := time.Now()
 	sent := 0
 	for sent < len(s.queue) {

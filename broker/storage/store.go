@@ -215,6 +215,7 @@ type Store struct {
 	applying    *commit // commit of the batch being written, or nil
 	idle        bool    // the writer is waiting and wants a wake-up
 	flushReq    bool    // write everything queued without waiting
+	held        int     // Hold calls not yet released: the last segment stays open
 	closing     bool
 	space       *sync.Cond // on mu; signalled when queue room is freed or on close
 
@@ -274,7 +275,9 @@ func (s *Store) enqueue(key, value []byte, kind opKind) Done {
 	size := len(key) + len(value) + opOverhead
 	s.mu.Lock()
 	waited := false
-	for !s.closing && s.queuedOps > 0 &&
+	// Writers never wait for room while a Hold is open: the held batch
+	// cannot be written until its holder, possibly this caller, releases.
+	for !s.closing && s.held == 0 && s.queuedOps > 0 &&
 		(s.queuedOps >= s.opts.MaxQueueOps || s.queuedBytes+size > s.opts.MaxQueueBytes) {
 		if !waited {
 			waited = true
@@ -290,8 +293,8 @@ func (s *Store) enqueue(key, value []byte, kind opKind) Done {
 	if n := len(s.segs); n > 0 {
 		seg = s.segs[n-1]
 	}
-	if seg == nil || len(seg.ops) >= s.opts.MaxBatchOps ||
-		(len(seg.ops) > 0 && seg.bytes+size > s.opts.MaxBatchBytes) {
+	if seg == nil || s.held == 0 && (len(seg.ops) >= s.opts.MaxBatchOps ||
+		(len(seg.ops) > 0 && seg.bytes+size > s.opts.MaxBatchBytes)) {
 		seg = s.newSegment()
 		s.segs = append(s.segs, seg)
 	}
@@ -333,6 +336,32 @@ func (s *Store) nudge() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// Hold keeps every write made until the matching Release in one batch, so
+// that they reach the backend together, atomically where the backend's
+// batches are (Badger transactions, Redis MULTI/EXEC, the memory backend).
+// The broker holds around the writes of one publish (its routed copies and
+// the inbound QoS 2 record), so a crash can never leave half of them.
+// Holds are short; other writers' records made meanwhile join the batch.
+func (s *Store) Hold() {
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+}
+
+// Release ends a Hold; the batch may then be written.
+func (s *Store) Release() {
+	s.mu.Lock()
+	s.held--
+	wake := s.held == 0 && s.idle && len(s.segs) > 0
+	if wake {
+		s.idle = false
+	}
+	s.mu.Unlock()
+	if wake {
+		s.nudge()
 	}
 }
 
@@ -451,7 +480,8 @@ func (s *Store) next(timer *time.Timer) *segment {
 	s.mu.Lock()
 	for {
 		var wait time.Duration = -1
-		if len(s.segs) > 0 {
+		// While a Hold is open the last segment stays open to its writes.
+		if len(s.segs) > 1 || len(s.segs) == 1 && s.held == 0 {
 			seg := s.segs[0]
 			wait = 0
 			if s.opts.Mode == ModeAsync && !s.closing && !s.flushReq && len(s.segs) == 1 &&
@@ -469,7 +499,7 @@ func (s *Store) next(timer *time.Timer) *segment {
 				s.mu.Unlock()
 				return seg
 			}
-		} else if s.closing {
+		} else if s.closing && len(s.segs) == 0 {
 			s.mu.Unlock()
 			return nil
 		}

@@ -6,8 +6,10 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,4 +207,47 @@ func TestStoreWritesAfterEmptyFlush(t *testing.T) {
 	_, err := st.Restore(ctx)
 	require.NoError(t, err)
 	require.NoError(t, st.PutRetained(&storage.Retained{Message: msg("b")}).Wait(ctx))
+}
+
+// TestStoreHoldKeepsWritesInOneBatch: writes made between Hold and Release
+// reach the backend in a single Apply, even beyond the batch limits.
+func TestStoreHoldKeepsWritesInOneBatch(t *testing.T) {
+	b := &countingBackend{Memory: storage.NewMemory()}
+	st := storage.NewStore(b, storage.Options{Logger: quiet, MaxBatchOps: 2})
+	defer st.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st.Hold()
+	var last storage.Done
+	for i := range 5 {
+		last = st.PutRetained(&storage.Retained{Message: msg(fmt.Sprint("t/", i))})
+	}
+	select {
+	case <-last.C():
+		t.Fatal("a held batch was written before Release")
+	default:
+	}
+	st.Release()
+	require.NoError(t, last.Wait(ctx))
+	require.Equal(t, []int{5}, b.sizes())
+}
+
+// countingBackend records the size of every Apply.
+type countingBackend struct {
+	*storage.Memory
+	mu    sync.Mutex
+	batch []int
+}
+
+func (c *countingBackend) Apply(ctx context.Context, ops []storage.Op) error {
+	c.mu.Lock()
+	c.batch = append(c.batch, len(ops))
+	c.mu.Unlock()
+	return c.Memory.Apply(ctx, ops)
+}
+
+func (c *countingBackend) sizes() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.batch...)
 }
