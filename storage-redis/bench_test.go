@@ -22,3 +22,16 @@ func BenchmarkQoS1(b *testing.B) {
 		return be
 	})
 }
+
+// BenchmarkBrokerQoS1 is persisted QoS 1 throughput through the broker
+// (publishers to a persistent subscriber over TCP).
+func BenchmarkBrokerQoS1(b *testing.B) {
+	addr := redistest.Start(b)
+	storagetest.BenchmarkBrokerQoS1(b, func(b *testing.B) storage.Backend {
+		be, err := redisstore.Open(redisstore.Options{Addr: addr, Prefix: uniquePrefix(), Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return be
+	})
+}
