@@ -44,6 +44,7 @@ type options struct {
 	notes     string
 	quiet     time.Duration
 	noWrite   bool
+	rev       string
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.StringVar(&o.notes, "notes", "", "Markdown file included in the report as the analysis (default OUT/NOTES.md when present)")
 	flag.DurationVar(&o.quiet, "quiet", 3*time.Second, "end a run after this long without progress; what is missing then is lost")
 	flag.BoolVar(&o.noWrite, "no-write", false, "print the tables only; write no report")
+	flag.StringVar(&o.rev, "wrenmq-rev", "", "build wrenmq from this git `revision` (e.g. HEAD) instead of the work tree")
 	list := flag.Bool("list", false, "list the scenarios and exit")
 	flag.Parse()
 	if *list {
@@ -108,7 +110,7 @@ func run(ctx context.Context, o options) error {
 	}
 	defer os.RemoveAll(scratch)
 
-	bs, skipped := prepare(ctx, root, scratch, strings.Split(o.brokers, ","))
+	bs, skipped := prepare(ctx, root, scratch, o.rev, strings.Split(o.brokers, ","))
 	if len(bs) == 0 {
 		return errors.New("no broker to measure")
 	}
@@ -232,7 +234,7 @@ func rotate(bs []*brokers.Broker, n int) []*brokers.Broker {
 
 // prepare builds or finds each named broker; those that cannot be had are
 // reported and skipped.
-func prepare(ctx context.Context, root, scratch string, names []string) ([]*brokers.Broker, []string) {
+func prepare(ctx context.Context, root, scratch, rev string, names []string) ([]*brokers.Broker, []string) {
 	var (
 		out     []*brokers.Broker
 		skipped []string
@@ -246,7 +248,7 @@ func prepare(ctx context.Context, root, scratch string, names []string) ([]*brok
 		progress("preparing %s ...", n)
 		switch n {
 		case "wrenmq":
-			b, err = brokers.Wrenmq(ctx, root, scratch)
+			b, err = brokers.Wrenmq(ctx, root, scratch, rev)
 		case "mosquitto":
 			b, err = brokers.Mosquitto()
 		case "mochi":

@@ -121,15 +121,34 @@ func freePort() (int, error) {
 }
 
 // Wrenmq builds the wrenmq binary from root/tools/cmd/wrenmq into bin and
-// returns it as a Broker started with -tcp ADDR -ws off -http off.
-func Wrenmq(ctx context.Context, root, bin string) (*Broker, error) {
+// returns it as a Broker started with -tcp ADDR -ws off -http off. With a
+// non-empty rev it builds that git revision instead of the work tree, from
+// a temporary detached worktree, so that results belong to a commit and
+// two revisions can be compared.
+func Wrenmq(ctx context.Context, root, bin, rev string) (*Broker, error) {
 	exe := filepath.Join(bin, "wrenmq")
-	src := filepath.Join(root, "tools", "cmd", "wrenmq")
-	if err := goBuild(ctx, src, exe); err != nil {
+	src := root
+	desc := gitRevision(root)
+	if rev != "" {
+		wt := filepath.Join(bin, "wrenmq-src")
+		out, err := exec.CommandContext(ctx, "git", "-C", root, "worktree", "add", "--detach", wt, rev).CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("git worktree add %s: %w\n%s", rev, err, out)
+		}
+		defer func() {
+			_ = exec.Command("git", "-C", root, "worktree", "remove", "--force", wt).Run()
+		}()
+		src = wt
+		if out, err := exec.Command("git", "-C", wt, "rev-parse", "--short", "HEAD").Output(); err == nil {
+			desc = strings.TrimSpace(string(out))
+		}
+	}
+	// Without the workspace: the tools module's replace lines point at the
+	// sibling modules of the same tree.
+	if err := goBuild(ctx, filepath.Join(src, "tools", "cmd", "wrenmq"), exe, "GOWORK=off"); err != nil {
 		return nil, err
 	}
-	rev := gitRevision(root)
-	return &Broker{Name: "wrenmq", Version: "wrenmq " + rev + " (tools/cmd/wrenmq, go build)",
+	return &Broker{Name: "wrenmq", Version: "wrenmq " + desc + " (tools/cmd/wrenmq, go build)",
 		command: func(addr, _ string) (*exec.Cmd, error) {
 			return exec.Command(exe, "-tcp", addr, "-ws", "off", "-http", "off"), nil
 		}}, nil
@@ -186,8 +205,8 @@ func goBuild(ctx context.Context, dir, out string, env ...string) error {
 	return nil
 }
 
-// gitRevision returns the short commit of root, "+dirty" when the work tree
-// differs from it.
+// gitRevision returns the short commit of root, with "+dirty" when the
+// broker, codec or tools sources in the work tree differ from it.
 func gitRevision(root string) string {
 	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
 	if err != nil {

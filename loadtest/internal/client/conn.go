@@ -135,27 +135,24 @@ func (c *Conn) Subscribe(filters []string, qos codec.QoS, timeout time.Duration)
 	if _, err := c.nc.Write(b); err != nil {
 		return fmt.Errorf("write SUBSCRIBE: %w", err)
 	}
-	for {
-		h, body, err := c.next()
-		if err != nil {
-			return fmt.Errorf("read SUBACK: %w", err)
-		}
-		if h.Type != codec.SUBACK {
-			// A retained message may arrive before the SUBACK only in
-			// broken brokers; anything else here is unexpected.
-			return fmt.Errorf("expected SUBACK, got packet type %d", h.Type)
-		}
-		var ack codec.Suback
-		if err := ack.Decode(h.Flags, body, c.v); err != nil {
-			return fmt.Errorf("decode SUBACK: %w", err)
-		}
-		for i, rc := range ack.ReasonCodes {
-			if rc >= 0x80 {
-				return fmt.Errorf("subscription %q refused with reason code 0x%02X", filters[i], byte(rc))
-			}
-		}
-		return nil
+	h, body, err := c.next()
+	if err != nil {
+		return fmt.Errorf("read SUBACK: %w", err)
 	}
+	if h.Type != codec.SUBACK {
+		// The specification has the SUBACK first; retained messages follow it.
+		return fmt.Errorf("expected SUBACK, got packet type %d", h.Type)
+	}
+	var ack codec.Suback
+	if err := ack.Decode(h.Flags, body, c.v); err != nil {
+		return fmt.Errorf("decode SUBACK: %w", err)
+	}
+	for i, rc := range ack.ReasonCodes {
+		if rc >= 0x80 && i < len(filters) {
+			return fmt.Errorf("subscription %q refused with reason code 0x%02X", filters[i], byte(rc))
+		}
+	}
+	return nil
 }
 
 // next returns the next frame, reading from the socket as needed. The body

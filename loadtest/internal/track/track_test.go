@@ -61,3 +61,14 @@ func TestGroupTally(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupMissing(t *testing.T) {
+	g := track.NewGroup([]uint32{1}, 10, 2)
+	for _, seq := range []uint32{0, 1, 4, 8, 9} {
+		g.Record(1, seq)
+	}
+	require.Equal(t, []string{"publisher 1: 2-3", "publisher 1: 5-7"}, g.Missing(10))
+	require.Equal(t, []string{"publisher 1: 2-3"}, g.Missing(1))
+	g.Record(1, 6)
+	require.Equal(t, []string{"publisher 1: 2-3", "publisher 1: 5", "publisher 1: 7"}, g.Missing(10))
+}
