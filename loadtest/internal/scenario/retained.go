@@ -36,10 +36,19 @@ func runRetained(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect publisher: %w", err)
 	}
-	defer closeAll(pubConns)
 	pc := pubConns[0]
 	pub := newPublisher(r, 0, pc, 1)
-	var loops sync.WaitGroup
+	var (
+		loops    sync.WaitGroup
+		subConns []*client.Conn
+	)
+	// On every return: close the connections, then wait for their loops.
+	defer func() {
+		r.stopping.Store(true)
+		closeAll(pubConns)
+		closeAll(subConns)
+		loops.Wait()
+	}()
 	loops.Go(func() { r.fail("publisher", pc.Loop(pub)) })
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -55,13 +64,12 @@ func runRetained(ctx context.Context, cfg Config) (*Result, error) {
 	// Phase 2: one subscriber receives the whole set.
 	smp := startSampler(cfg.PID)
 	start := time.Now()
-	subConns, err := dialAll(ctx, cfg, 1, func(int) client.Options {
+	subConns, err = dialAll(ctx, cfg, 1, func(int) client.Options {
 		return client.Options{ClientID: clientID(cfg, 's', 0)}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect subscriber: %w", err)
 	}
-	defer closeAll(subConns)
 	sc := subConns[0]
 	if err := sc.Subscribe([]string{base + "#"}, cfg.QoS, 10*time.Second); err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
