@@ -61,10 +61,29 @@ func (c *conn) refuse(code codec.ReasonCode, cause error) error {
 	}
 	ack := &codec.Connack{ReasonCode: code}
 	if c.version != codec.V5 {
+		if !v3Refusable(code) {
+			// No v3 return code describes a CONNECT the server cannot
+			// honour: close without CONNACK [MQTT-3.2.2-6] (v3.1.1).
+			return fmt.Errorf("connect refused (%s), no v3 return code: %w", code, cause)
+		}
 		ack.ReasonCode = codec.ConnackCodeV3(code)
 	}
 	c.sendControl(ack)
 	return fmt.Errorf("connect refused (%s): %w", code, cause)
+}
+
+// v3Refusable reports whether a v3 CONNACK return code (1 to 5) fits a
+// refusal with code. Codes that describe an invalid or unsupported CONNECT
+// (malformed, protocol error, invalid will topic or payload, a will QoS or
+// retain flag the server does not support) have none: "server
+// unavailable" would tell the client to retry the same CONNECT.
+func v3Refusable(code codec.ReasonCode) bool {
+	switch code {
+	case codec.MalformedPacket, codec.ProtocolError, codec.TopicNameInvalid, codec.PacketTooLarge,
+		codec.PayloadFormatInvalid, codec.RetainNotSupported, codec.QoSNotSupported:
+		return false
+	}
+	return true
 }
 
 // startConnect validates a decoded CONNECT and authenticates the client.
@@ -331,6 +350,8 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	for _, h := range s.hooks.established {
 		s.hooks.guard(h, "OnSessionEstablished", func() { h.OnSessionEstablished(c.info, pk, present) })
 	}
-	s.log.Debug("client connected", "client", c.info.ID, "remote", c.info.Remote, "version", int(c.version), "session_present", present)
+	if s.debugEnabled() {
+		s.debug("client connected", "client", c.info.ID, "remote", c.info.Remote, "version", int(c.version), "session_present", present)
+	}
 	return nil
 }

@@ -84,8 +84,10 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 	} else {
 		header, idOff = m.encodeHeader(arr[:0], f, now)
 		if enc != nil && len(f.subIDs) == 0 && !f.dup && f.alias == 0 {
-			header = append([]byte(nil), header...)
-			enc.store(f, header, idOff)
+			// A separate variable keeps arr on the stack: only the copy is
+			// shared with the other sessions of this routing pass.
+			shared := append([]byte(nil), header...)
+			enc.store(f, shared, idOff)
 		}
 	}
 	size := len(header) + len(m.pub.Payload)
@@ -159,7 +161,7 @@ type target struct {
 // client produce one delivery at the highest granted QoS carrying every
 // matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
 // [MQTT-3.3.4-4] [MQTT-3.3.4-5].
-func (s *Server) route(m *message) int {
+func (s *Server) route(m *message, now time.Time) int {
 	res := s.topics.Match(m.pub.Topic)
 	if len(res.Subs) == 0 && len(res.Shared) == 0 {
 		return 0
@@ -214,7 +216,6 @@ func (s *Server) route(m *message) int {
 	}
 
 	var enc encCache
-	now := time.Now()
 	n := 0
 	for i := range tg {
 		t := &tg[i]

@@ -168,7 +168,9 @@ func (s *Server) detach(c *conn) {
 	for _, h := range s.hooks.disconnect {
 		s.hooks.guard(h, "OnDisconnect", func() { h.OnDisconnect(c.info, hookErr, expired) })
 	}
-	s.log.Debug("client disconnected", "client", c.info.ID, "cause", cause, "session_ended", expired)
+	if s.debugEnabled() {
+		s.debug("client disconnected", "client", c.info.ID, "cause", cause, "session_ended", expired)
+	}
 }
 
 // expire ends a session whose expiry interval passed while it had no
@@ -233,7 +235,7 @@ func (s *Server) publishWill(clientID string, will *message) {
 // connection reporting its TLS state (a *tls.Conn, or a secure WebSocket
 // connection of package listeners) qualifies.
 func certSubject(nc net.Conn) *pkix.Name {
-	tc, ok := nc.(interface{ ConnectionState() tls.ConnectionState })
+	tc, ok := findConn[interface{ ConnectionState() tls.ConnectionState }](nc)
 	if !ok {
 		return nil
 	}
@@ -243,4 +245,21 @@ func certSubject(nc net.Conn) *pkix.Name {
 	}
 	sub := st.PeerCertificates[0].Subject
 	return &sub
+}
+
+// findConn returns the first connection of type T in nc's chain of
+// wrappers (each exposing Unwrap() net.Conn).
+func findConn[T any](nc net.Conn) (T, bool) {
+	for nc != nil {
+		if t, ok := nc.(T); ok {
+			return t, true
+		}
+		u, ok := nc.(interface{ Unwrap() net.Conn })
+		if !ok {
+			break
+		}
+		nc = u.Unwrap()
+	}
+	var zero T
+	return zero, false
 }

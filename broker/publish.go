@@ -65,8 +65,9 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		s.persist.hold()
 	}
 	if code == codec.Success {
-		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, time.Now())
-		n = s.publishFrom(c.info, m)
+		now := time.Now()
+		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, now)
+		n = s.publishFrom(c.info, m, now)
 		if n == 0 && c.version == codec.V5 {
 			code = codec.NoMatchingSubscribers
 		}
@@ -199,11 +200,11 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 
 // publishFrom publishes a message received from a client: the retained
 // store is updated, the message routed, and the OnPublished hooks called.
-func (s *Server) publishFrom(cl *ClientInfo, m *message) int {
+func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) int {
 	if m.pub.Retain {
 		s.retain(cl, m)
 	}
-	n := s.route(m)
+	n := s.route(m, now)
 	for _, h := range s.hooks.published {
 		s.hooks.guard(h, "OnPublished", func() { h.OnPublished(cl, &m.pub, n) })
 	}
@@ -229,7 +230,7 @@ func (s *Server) expireRetainedAt(m *message) {
 // publishMessage publishes a message originating in the server (wills,
 // inline client, $SYS).
 func (s *Server) publishMessage(m *message) int {
-	return s.publishFrom(nil, m)
+	return s.publishFrom(nil, m, time.Now())
 }
 
 // retain stores or clears the retained message of m's topic

@@ -159,9 +159,14 @@ func (s *Server) serveListener(l Listener) {
 	s.log.Info("listening", "listener", l.ID(), "addr", l.Addr().String())
 }
 
-// ServeConn serves one client connection on the calling goroutine until it
-// ends; listeners call it for each accepted connection. listener names the
-// source in ClientInfo.Listener.
+// ServeConn serves one client connection; listeners call it for each
+// accepted connection, and listener names the source in
+// ClientInfo.Listener. It returns when the connection ends or, once the
+// client is connected, when the server continues it on a goroutine of its
+// own (a fresh, small stack for a long-lived connection). The server closes
+// nc when the connection ends: a listener that must know (to free a
+// per-address slot, say) wraps nc and watches Close; wrappers should offer
+// Unwrap() net.Conn so the server still finds the socket and TLS state.
 func (s *Server) ServeConn(listener string, nc net.Conn) {
 	s.handle(listener, nc)
 }
@@ -177,11 +182,7 @@ func (s *Server) handle(listener string, nc net.Conn) {
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
 	s.mu.Unlock()
-	defer s.connWG.Done()
-	c.serve()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
+	c.serve() // c.finish releases c from conns and connWG
 }
 
 // Close shuts the server down gracefully: it stops accepting connections,
@@ -243,6 +244,18 @@ func (s *Server) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// debugEnabled reports whether debug logs are on; callers check it before
+// building a log call's arguments on connection paths.
+func (s *Server) debugEnabled() bool {
+	return s.log.Enabled(context.Background(), slog.LevelDebug)
+}
+
+// debug logs at debug level from its own frame, keeping the argument
+// slice off the stacks of long-lived connection goroutines.
+//
+//go:noinline
+func (s *Server) debug(msg string, args ...any) { s.log.Debug(msg, args...) }
 
 // stats are the server's counters, updated atomically.
 type stats struct {

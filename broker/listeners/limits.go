@@ -66,10 +66,34 @@ func (l *Limited) Serve(handle func(net.Conn)) error {
 			_ = nc.Close()
 			return
 		}
-		defer l.release(ip)
-		handle(nc)
+		// The slot is released when the connection closes: the server may
+		// return from handle before that (it continues a connected client
+		// on another goroutine).
+		handle(newReleasingConn(nc, func() { l.release(ip) }))
 	})
 }
+
+// releasingConn calls release once, when the connection is closed.
+type releasingConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func newReleasingConn(nc net.Conn, release func()) net.Conn {
+	return &releasingConn{Conn: nc, release: release}
+}
+
+// Close closes the connection and releases its slot.
+func (c *releasingConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// Unwrap returns the wrapped connection, so the server still finds the
+// socket (to wait for readability without a buffer) and the TLS state.
+func (c *releasingConn) Unwrap() net.Conn { return c.Conn }
 
 // admit takes a rate token and a per-IP slot, or says why it cannot.
 func (l *Limited) admit(a net.Addr) (ip, why string) {
