@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// readBufSize is the size of the pooled read buffers. A connection holds
+// one only while it has unparsed bytes.
+const readBufSize = 4 << 10
+
+var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// connection states.
+const (
+	stateConnecting     = iota // waiting for CONNECT
+	stateAuthenticating        // in a v5 enhanced authentication exchange
+	stateConnected
+)
+
+// errClientDisconnect is the cause recorded for a normal DISCONNECT.
+var errClientDisconnect = errors.New("client sent DISCONNECT")
+
+// conn is one network connection. Its reader goroutine (serve) owns the
+// fields marked "reader"; others are guarded as noted.
+type conn struct {
+	srv      *Server
+	nc       net.Conn
+	raw      syscall.RawConn // nil when the connection is not a socket
+	listener string
+	peek     [1]byte
+
+	// procMu serialises packet processing between the reader and packet
+	// injection.
+	procMu sync.Mutex
+
+	// Set while connecting by the reader; read-only once connected.
+	state atomic.Int32 // stateConnecting, stateAuthenticating, stateConnected
+	// acked is set once the CONNACK accepting the client is queued; other
+	// goroutines (Close) read it instead of state, which only the reader
+	// may touch.
+	acked    atomic.Bool
+	version  codec.Version
+	info     *ClientInfo
+	sess     *session
+	connect  *codec.Connect
+	auth     *AuthExchange // enhanced authentication in progress
+	authHook EnhancedAuthenticator
+	// Client limits from CONNECT, read-only once connected.
+	clientMaxPacket  uint32
+	clientReceiveMax uint16
+	keepAlive        uint16
+	problemInfo      bool
+	clientAliasMax   uint16 // the client's Topic Alias Maximum
+	assigned         bool   // the server assigned the client identifier
+	connectExpiry    uint32 // session expiry interval asked for in CONNECT
+
+	// reader state
+	rbp         *[]byte       // pooled read buffer, nil while idle
+	rbuf        []byte        // read buffer (pooled, or one-off for a large packet)
+	rhave       int           // bytes in rbuf not yet handled
+	pub         codec.Publish // reused for every inbound PUBLISH
+	aliases     []string      // inbound topic aliases, index = alias
+	lastDeadln  time.Time
+	readTimeout time.Duration
+
+	// aliasOut maps topics to the aliases sent to this client; guarded by
+	// the session's mu, under which every PUBLISH is queued.
+	aliasOut map[string]uint16
+
+	out outQueue
+
+	// closeMu guards the fields below.
+	closeMu   sync.Mutex
+	closeErr  error
+	normalEnd bool // the client sent DISCONNECT with reason 0x00
+	willOnEnd bool // the client sent DISCONNECT 0x04
+	detached  bool // the session was taken over by another connection
+}
+
+func newConn(s *Server, nc net.Conn, listener string) *conn {
+	c := &conn{srv: s, nc: nc, listener: listener}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			c.raw = rc
+		}
+	}
+	return c
+}
+
+// errHandover ends the first read loop once CONNECT is done.
+var errHandover = errors.New("connected: continue on a fresh goroutine")
+
+// serve runs the connection until CONNECT completes, then hands the
+// connection to a fresh goroutine: CONNECT processing grows a goroutine's
+// stack, and a long-lived idle connection should keep only a small one.
+func (c *conn) serve() {
+	err := c.readLoop(true)
+	if err == errHandover {
+		go c.serveConnected()
+		return
+	}
+	c.finish(err)
+}
+
+// serveConnected runs the read loop of a connected client until it ends.
+func (c *conn) serveConnected() { c.finish(c.readLoop(false)) }
+
+// finish ends the connection and releases it from the server.
+//
+//go:noinline
+func (c *conn) finish(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && c.state.Load() == stateConnected {
+		// [MQTT-3.1.2-22] keep alive expired: v5 clients are told why.
+		c.procMu.Lock()
+		c.sendDisconnect(codec.KeepAliveTimeout, "keep alive timeout")
+		c.procMu.Unlock()
+		err = fmt.Errorf("keep alive timeout: %w", err)
+	}
+	c.releaseReadBuf()
+	c.end(err)
+	s := c.srv
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.connWG.Done()
+}
+
+// readLoop reads and handles packets until the connection fails or, with
+// untilConnected, until CONNECT completes. Between packets the connection
+// holds no read buffer, and while it waits only this small frame and the
+// poller's are on its stack.
+func (c *conn) readLoop(untilConnected bool) error {
+	if untilConnected {
+		c.readTimeout = c.srv.opts.ConnectTimeout
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout))
+	}
+	for {
+		if c.rhave == 0 {
+			if c.rbp != nil && len(c.rbuf) == readBufSize {
+				c.releaseReadBuf()
+			}
+			c.touchDeadline()
+			if c.raw != nil {
+				if err := waitReadable(c.raw, &c.peek); err != nil {
+					return err
+				}
+			}
+		}
+		if err := c.readAndHandle(); err != nil {
+			return err
+		}
+		if untilConnected && c.state.Load() == stateConnected {
+			return errHandover
+		}
+	}
+}
+
+func (c *conn) releaseReadBuf() {
+	if c.rbp != nil {
+		readPool.Put(c.rbp)
+	}
+	c.rbp, c.rbuf = nil, nil
+}
+
+// readAndHandle reads once and handles every complete packet read.
+//
+//go:noinline
+func (c *conn) readAndHandle() error {
+	s := c.srv
+	if c.rbuf == nil {
+		c.rbp = readPool.Get().(*[]byte)
+		c.rbuf = *c.rbp
+	}
+	buf, have := c.rbuf, c.rhave
+	n, err := c.nc.Read(buf[have:])
+	if n > 0 {
+		have += n
+		c.rhave = have
+		s.stats.bytesIn.Add(int64(n))
+	}
+	if err != nil {
+		if have > 0 && errors.Is(err, io.EOF) {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	maxSize := int(s.opts.Capabilities.MaximumPacketSize)
+	off, need := 0, 0
+	for off < have {
+		h, hn, perr := codec.ParseHeader(buf[off:have])
+		if perr != nil {
+			if errors.Is(perr, codec.ErrIncomplete) {
+				break
+			}
+			return c.protocolError(perr)
+		}
+		total := hn + h.RemainingLength
+		if total > maxSize {
+			// [MQTT-3.2.2-15] [MQTT-4.13.1-1]
+			return c.protocolError(&codec.Error{Packet: h.Type, Field: "packet size", Code: codec.PacketTooLarge,
+				Err: fmt.Errorf("%d bytes exceeds the maximum of %d", total, maxSize)})
+		}
+		if have-off < total {
+			need = total
+			break
+		}
+		if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
+			return err
+		}
+		off += total
+	}
+	if off > 0 {
+		copy(buf, buf[off:have])
+		have -= off
+	}
+	if need > len(buf) && have == len(buf) {
+		// The packet is larger than the buffer: grow it as its bytes
+		// arrive (doubling up to the packet's size, checked above), so a
+		// client announcing a large packet and sending it slowly pins
+		// little memory.
+		nb := make([]byte, min(need, 2*len(buf)))
+		copy(nb, buf[:have])
+		if c.rbp != nil {
+			readPool.Put(c.rbp)
+			c.rbp = nil
+		}
+		buf = nb
+	}
+	c.rbuf, c.rhave = buf, have
+	if have == 0 && c.rbp == nil {
+		c.rbuf = nil // drop a one-off large buffer
+	}
+	return nil
+}
+
+// touchDeadline extends the read deadline (1.5 x keep alive once
+// connected [MQTT-3.1.2-22]); it skips the syscall when little time passed.
+func (c *conn) touchDeadline() {
+	if c.readTimeout <= 0 {
+		return
+	}
+	if c.state.Load() != stateConnected {
+		return // the CONNECT deadline is fixed, not extended by activity
+	}
+	now := time.Now()
+	// Refreshing costs a syscall: skip it when the deadline was set very
+	// recently (well within the keep alive grace period).
+	if now.Sub(c.lastDeadln) < min(time.Second, c.readTimeout/8) {
+		return
+	}
+	c.lastDeadln = now
+	_ = c.nc.SetReadDeadline(now.Add(c.readTimeout))
+}
+
+// handleFrame decodes and handles one packet.
+func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
+	s := c.srv
+	s.stats.packetsIn.Add(1)
+	c.procMu.Lock()
+	defer c.procMu.Unlock()
+	if c.state.Load() != stateConnected {
+		return c.handlePreConnect(h, body)
+	}
+	// Any packet counts as activity for keep alive.
+	switch h.Type {
+	case codec.PUBLISH:
+		c.pub = codec.Publish{}
+		if err := c.pub.Decode(h.Flags, body, c.version); err != nil {
+			return c.protocolError(err)
+		}
+		return c.process(&c.pub)
+	case codec.CONNECT:
+		// [MQTT-3.1.0-2] A second CONNECT is a protocol error.
+		return c.protocolError(&codec.Error{Packet: codec.CONNECT, Field: "packet", Code: codec.ProtocolError,
+			Err: errors.New("second CONNECT on a connection")})
+	case codec.CONNACK, codec.SUBACK, codec.UNSUBACK, codec.PINGRESP:
+		return c.protocolError(&codec.Error{Packet: h.Type, Field: "packet", Code: codec.ProtocolError,
+			Err: errors.New("a client must not send this packet")})
+	}
+	pk, err := codec.Decode(h, body, c.version)
+	if err != nil {
+		return c.protocolError(err)
+	}
+	return c.process(pk)
+}
+
+// process handles a decoded packet of a connected client.
+func (c *conn) process(pk codec.Packet) error {
+	hs := &c.srv.hooks
+	if len(hs.packetRead) > 0 {
+		var err error
+		if pk, err = hs.onPacketRead(c.info, pk); err != nil {
+			return c.protocolError(err)
+		}
+	}
+	switch p := pk.(type) {
+	case *codec.Publish:
+		return c.handlePublish(p)
+	case *codec.Puback:
+		return c.sess.ackPuback(c, p)
+	case *codec.Pubrec:
+		return c.sess.ackPubrec(c, p)
+	case *codec.Pubrel:
+		return c.handlePubrel(p)
+	case *codec.Pubcomp:
+		return c.sess.ackPubcomp(c, p)
+	case *codec.Subscribe:
+		return c.handleSubscribe(p)
+	case *codec.Unsubscribe:
+		return c.handleUnsubscribe(p)
+	case *codec.Pingreq:
+		c.sendControl(&codec.Pingresp{}) // [MQTT-3.12.4-1]
+		return nil
+	case *codec.Disconnect:
+		return c.handleDisconnect(p)
+	case *codec.Auth:
+		return c.handleAuth(p)
+	}
+	return c.protocolError(&codec.Error{Packet: pk.Type(), Field: "packet", Code: codec.ProtocolError,
+		Err: errors.New("unexpected packet")})
+}
+
+// sendControl queues a control packet; control packets are never dropped
+// for lack of queue space.
+func (c *conn) sendControl(pk codec.Packet) {
+	var arr [128]byte
+	b := pk.AppendTo(arr[:0], c.version)
+	if c.clientMaxPacket > 0 && len(b) > int(c.clientMaxPacket) {
+		// Reason strings and user properties are dropped rather than
+		// exceed the client's Maximum Packet Size [MQTT-3.1.2-25]
+		// [MQTT-3.2.2-19] [MQTT-3.2.2-20] [MQTT-3.9.2-1] [MQTT-3.9.2-2]
+		// [MQTT-3.11.2-1] [MQTT-3.11.2-2] [MQTT-3.14.2-3] [MQTT-3.14.2-4]
+		// [MQTT-3.15.2-2] [MQTT-3.15.2-3].
+		if props := propertiesOf(pk); props != nil {
+			props.ReasonString = nil
+			props.User = nil
+			b = pk.AppendTo(arr[:0], c.version)
+		}
+	}
+	c.enqueue(b, nil, true)
+	if len(c.srv.hooks.packetSent) > 0 && c.info != nil {
+		c.srv.hooks.onPacketSent(c.info, pk.Type(), len(b))
+	}
+}
+
+// propertiesOf returns the properties of a packet the server sends, or nil.
+func propertiesOf(pk codec.Packet) *codec.Properties {
+	switch p := pk.(type) {
+	case *codec.Connack:
+		return &p.Properties
+	case *codec.Puback:
+		return &p.Properties
+	case *codec.Pubrec:
+		return &p.Properties
+	case *codec.Pubrel:
+		return &p.Properties
+	case *codec.Pubcomp:
+		return &p.Properties
+	case *codec.Suback:
+		return &p.Properties
+	case *codec.Unsuback:
+		return &p.Properties
+	case *codec.Disconnect:
+		return &p.Properties
+	case *codec.Auth:
+		return &p.Properties
+	}
+	return nil
+}
+
+// enqueue queues head (copied) followed by body (by reference when large).
+// It reports false when the queue is closed or, unless force, full.
+func (c *conn) enqueue(head, body []byte, force bool) bool {
+	q := &c.out
+	q.mu.Lock()
+	if q.closed || !q.fits(len(head)+len(body), c.srv.opts.Limits.MaxOutboundBytes, force) {
+		q.mu.Unlock()
+		return false
+	}
+	q.copyLocked(head)
+	if len(body) > refThreshold {
+		q.refLocked(body)
+	} else if len(body) > 0 {
+		q.copyLocked(body)
+	}
+	start := q.startLocked()
+	q.mu.Unlock()
+	c.srv.stats.packetsOut.Add(1)
+	if start {
+		var gate func() error
+		if c.srv.persist.enabled() {
+			gate = c.srv.waitDurable
+		}
+		go q.writer(c.nc, c.srv.opts.WriteTimeout, gate, c.writeFailed, c.drained)
+	}
+	return true
+}
+
+func (c *conn) writeFailed(err error) {
+	c.setCloseErr(fmt.Errorf("write: %w", err))
+}
+
+// drained is called by the writer after the queue empties.
+func (c *conn) drained(n int) {
+	c.srv.stats.bytesOut.Add(int64(n))
+	if sess := c.sess; sess != nil && c.state.Load() == stateConnected {
+		sess.pump(c)
+	}
+}
+
+func (c *conn) setCloseErr(err error) {
+	c.closeMu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = err
+	}
+	c.closeMu.Unlock()
+}
+
+// protocolError ends the connection because of err: v5 clients receive
+// DISCONNECT with err's reason code [MQTT-4.13.1-1]; v3 connections are
+// closed [MQTT-4.8.0-1]. It returns err so the read loop stops.
+func (c *conn) protocolError(err error) error {
+	code := codec.CodeOf(err)
+	if code == codec.UnspecifiedError && !errors.As(err, new(*codec.Error)) {
+		code = codec.UnspecifiedError
+	}
+	c.srv.log.Debug("closing connection on protocol error", "client", c.clientID(), "remote", c.nc.RemoteAddr().String(), "err", err)
+	if c.state.Load() == stateConnected && c.version == codec.V5 {
+		c.sendDisconnect(code, err.Error())
+	}
+	c.setCloseErr(err)
+	return err
+}
+
+// sendDisconnect queues a server DISCONNECT (v5 only) and closes the
+// connection once it is flushed.
+func (c *conn) sendDisconnect(code codec.ReasonCode, reason string) {
+	if c.version != codec.V5 {
+		return
+	}
+	d := &codec.Disconnect{ReasonCode: code}
+	if reason != "" && c.problemInfo {
+		d.Properties.ReasonString = &reason
+	}
+	c.sendControl(d)
+}
+
+// shutdown asks a connection to end: DISCONNECT code for v5 clients, then a
+// close once the outbound queue is flushed.
+func (c *conn) shutdown(code codec.ReasonCode) {
+	if c.acked.Load() { // never before the CONNACK [MQTT-3.14.0-1]
+		c.sendDisconnect(code, "")
+	}
+	c.setCloseErr(fmt.Errorf("server closed the connection: %s", code))
+	c.closeAfterFlush()
+}
+
+// closeAfterFlush closes the connection once its queue has been written.
+func (c *conn) closeAfterFlush() {
+	q := &c.out
+	q.mu.Lock()
+	q.closed = true
+	q.closeAfter = true
+	writing := q.writing
+	q.mu.Unlock()
+	if !writing {
+		_ = c.nc.Close()
+	}
+}
+
+// end runs once when the read loop stops: it hands the session back to
+// the server, then flushes what is queued (so a final CONNACK or
+// DISCONNECT reaches the client) and closes the connection. The session is
+// detached first so that a client reconnecting as soon as it sees the
+// close finds the session (and its will) already settled, rather than
+// "taking over" a connection that already ended.
+func (c *conn) end(err error) {
+	c.setCloseErr(err)
+	c.procMu.Lock()
+	if c.state.Load() == stateConnected {
+		c.srv.detach(c)
+	}
+	c.procMu.Unlock()
+	c.closeAfterFlush()
+}
+
+func (c *conn) clientID() string {
+	if c.info != nil {
+		return c.info.ID
+	}
+	return ""
+}
