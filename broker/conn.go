@@ -416,7 +416,13 @@ func (c *conn) writeFailed(err error) {
 // drained is called by the writer after the queue empties.
 func (c *conn) drained(n int) {
 	c.srv.stats.bytesOut.Add(int64(n))
-	if sess := c.sess; sess != nil && c.state.Load() == stateConnected {
+	// state first: an AUTH of a multi-step enhanced authentication drains
+	// the queue while the reader may still be setting c.sess, which is
+	// safe to read only once stateConnected is seen.
+	if c.state.Load() != stateConnected {
+		return
+	}
+	if sess := c.sess; sess != nil {
 		sess.pump(c)
 	}
 }

@@ -19,6 +19,9 @@ import (
 type encCache struct {
 	n       int
 	entries [8]encEntry
+	// congested lists connected sessions whose queue this pass filled
+	// past half; a QoS 1/2 publisher waits for them (waitForRoom).
+	congested []*session
 }
 
 type encEntry struct {
@@ -161,10 +164,10 @@ type target struct {
 // client produce one delivery at the highest granted QoS carrying every
 // matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
 // [MQTT-3.3.4-4] [MQTT-3.3.4-5].
-func (s *Server) route(m *message, now time.Time) int {
+func (s *Server) route(m *message, now time.Time) (int, []*session) {
 	res := s.topics.Match(m.pub.Topic)
 	if len(res.Subs) == 0 && len(res.Shared) == 0 {
-		return 0
+		return 0, nil
 	}
 	var (
 		stack [16]target
@@ -232,7 +235,7 @@ func (s *Server) route(m *message, now time.Time) int {
 			}
 		}
 	}
-	return n
+	return n, enc.congested
 }
 
 func newTarget(sess *session, sub *topics.Sub, m *message) target {

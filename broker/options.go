@@ -119,6 +119,12 @@ type Limits struct {
 	// delivery (offline, or waiting for an inflight slot). Messages beyond
 	// it are dropped and counted. Default 10,000.
 	MaxQueuedMessages int
+	// PublishBackpressure bounds how long a QoS 1/2 publisher waits for a
+	// connected subscriber whose queue it filled past half (before its
+	// PUBACK/PUBREC, so its own send window paces it). A subscriber that
+	// makes no room within it is treated as stalled and no longer waited
+	// for. Default 2 s.
+	PublishBackpressure time.Duration
 	// QueueQoS0Offline also queues QoS 0 messages for offline persistent
 	// sessions (the specification allows it; default off).
 	QueueQoS0Offline bool
@@ -201,6 +207,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions
+	}
+	if l.PublishBackpressure <= 0 {
+		l.PublishBackpressure = 2 * time.Second
 	}
 	if l.MaxTopicLevels <= 0 {
 		l.MaxTopicLevels = 200

@@ -57,6 +57,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	code := c.admitPublish(p)
 	n := 0
+	var congested []*session
 	if p.QoS > 0 {
 		// The routed copies and the inbound QoS 2 identifier go to storage
 		// in one atomic batch: after a crash either the message was routed
@@ -67,7 +68,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	if code == codec.Success {
 		now := time.Now()
 		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, now)
-		n = s.publishFrom(c.info, m, now)
+		n, congested = s.publishFrom(c.info, m, now)
 		if n == 0 && c.version == codec.V5 {
 			code = codec.NoMatchingSubscribers
 		}
@@ -90,6 +91,11 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	if p.QoS > 0 {
 		s.persist.release()
+		for _, sess := range congested {
+			if sess != c.sess { // never wait for our own queue
+				sess.waitForRoom(s.opts.Limits.PublishBackpressure)
+			}
+		}
 		if err := s.waitDurable(); err != nil {
 			// Not durable: no acknowledgement, so the client resends.
 			s.log.Error("storage write failed; PUBLISH not acknowledged", "client", c.info.ID, "err", err)
@@ -200,15 +206,15 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 
 // publishFrom publishes a message received from a client: the retained
 // store is updated, the message routed, and the OnPublished hooks called.
-func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) int {
+func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, []*session) {
 	if m.pub.Retain {
 		s.retain(cl, m)
 	}
-	n := s.route(m, now)
+	n, congested := s.route(m, now)
 	for _, h := range s.hooks.published {
 		s.hooks.guard(h, "OnPublished", func() { h.OnPublished(cl, &m.pub, n) })
 	}
-	return n
+	return n, congested
 }
 
 // expireRetainedAt removes m from the retained store when it expires, with
@@ -230,7 +236,8 @@ func (s *Server) expireRetainedAt(m *message) {
 // publishMessage publishes a message originating in the server (wills,
 // inline client, $SYS).
 func (s *Server) publishMessage(m *message) int {
-	return s.publishFrom(nil, m, time.Now())
+	n, _ := s.publishFrom(nil, m, time.Now())
+	return n
 }
 
 // retain stores or clears the retained message of m's topic

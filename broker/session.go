@@ -71,6 +71,8 @@ type session struct {
 	username  string
 	seq       uint64 // last storage sequence number used
 	stored    bool   // a session record was written to storage
+	stalled   bool          // publishers do not wait for this session (waitForRoom)
+	room      chan struct{} // closed when the queue has room again, nil when nobody waits
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
 }
@@ -129,9 +131,61 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 		return true
 	}
 	if len(s.queue) > 0 || !s.windowOpenLocked(c) {
-		return s.enqueueLocked(m, qos, retain, subIDs)
+		ok := s.enqueueLocked(m, qos, retain, subIDs)
+		if enc != nil && !s.stalled && len(s.queue) >= s.srv.opts.Limits.MaxQueuedMessages/2 {
+			// Tell the publisher to slow down (see waitForRoom).
+			enc.congested = append(enc.congested, s)
+		}
+		return ok
 	}
 	return s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs}, enc, now)
+}
+
+// waitForRoom is publisher back-pressure: a QoS 1/2 publisher whose
+// message filled more than half of a connected subscriber's queue waits,
+// before its PUBACK/PUBREC, until that queue is below a quarter full, so
+// fast publishers are paced by their subscribers instead of overflowing
+// their queues. A subscriber that makes no room within
+// Limits.PublishBackpressure is marked stalled: publishers stop waiting for
+// it, and its queue overflows (drops counted) until it drains.
+func (s *session) waitForRoom(timeout time.Duration) {
+	s.mu.Lock()
+	low := s.srv.opts.Limits.MaxQueuedMessages / 4
+	if s.stalled || s.ended || s.conn == nil || len(s.queue) <= low {
+		s.mu.Unlock()
+		return
+	}
+	if s.room == nil {
+		s.room = make(chan struct{})
+	}
+	room := s.room
+	s.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-room:
+	case <-t.C:
+		s.mu.Lock()
+		if len(s.queue) > low && !s.ended {
+			s.stalled = true
+			s.srv.log.Warn("subscriber stalled: publishers no longer wait for it and its queue may overflow",
+				"client", s.id, "queued", len(s.queue))
+		}
+		s.mu.Unlock()
+	}
+}
+
+// signalRoomLocked wakes publishers waiting in waitForRoom once the queue
+// is below a quarter full.
+func (s *session) signalRoomLocked() {
+	if len(s.queue) > s.srv.opts.Limits.MaxQueuedMessages/4 {
+		return
+	}
+	s.stalled = false
+	if s.room != nil {
+		close(s.room)
+		s.room = nil
+	}
 }
 
 // windowOpenLocked reports whether another QoS 1/2 message may be sent:
@@ -288,6 +342,7 @@ func (s *session) pumpLocked(c *conn) {
 		s.srv.stats.queued.Add(-1)
 	}
 	if sent > 0 {
+		defer s.signalRoomLocked()
 		clear(s.queue[:sent])
 		s.queue = s.queue[sent:]
 		if len(s.queue) == 0 {
