@@ -184,3 +184,45 @@ func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
 		require.NoError(t, srv.Close())
 	}
 }
+
+// TestPublisherBackpressure: a publisher pipelining QoS 1 messages faster
+// than a (reading) subscriber with a small receive maximum can take them
+// is paced by the subscriber's queue instead of overflowing it: nothing is
+// dropped although the queue bound is far below the message count.
+func TestPublisherBackpressure(t *testing.T) {
+	srv := broker.New(broker.Options{SysInterval: -1, Limits: broker.Limits{MaxQueuedMessages: 40}})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	addr := ln.Addr().String()
+	sub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "bp-sub", CleanStart: true,
+		Properties: codec.Properties{ReceiveMaximum: codec.Ptr(uint16(4))}})
+	defer sub.nc.Close()
+	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "bp", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, sub.read())
+
+	pub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "bp-pub", CleanStart: true})
+	defer pub.nc.Close()
+	const n = 400
+	var stream []byte
+	for i := range n {
+		stream, err = codec.Append(stream, &codec.Publish{Topic: "bp", QoS: 1, PacketID: uint16(i + 1), Payload: []byte{byte(i), byte(i >> 8)}}, codec.V311)
+		require.NoError(t, err)
+	}
+	writeErr := make(chan error, 1)
+	go func() { _, err := pub.nc.Write(stream); writeErr <- err }()
+	for i := range n {
+		p, ok := sub.read().(*codec.Publish)
+		require.True(t, ok, "message %d", i)
+		require.Equal(t, []byte{byte(i), byte(i >> 8)}, p.Payload, "in order, none lost")
+		sub.send(&codec.Puback{PacketID: p.PacketID})
+	}
+	require.NoError(t, <-writeErr)
+	for range n {
+		require.IsType(t, &codec.Puback{}, pub.read())
+	}
+	require.Zero(t, srv.Info().MessagesDropped)
+}

@@ -92,6 +92,7 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn, listener string) *conn {
 	c := &conn{srv: s, nc: nc, listener: listener}
+	c.out.lowMark = s.opts.Limits.OutboundHighWater / 4
 	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.raw = rc

@@ -19,9 +19,81 @@ import (
 type encCache struct {
 	n       int
 	entries [8]encEntry
-	// congested lists connected sessions whose queue this pass filled
-	// past half; a QoS 1/2 publisher waits for them (waitForRoom).
-	congested []*session
+	// bp collects the subscribers this pass congested; the publisher
+	// waits for them (see backpressure).
+	bp backpressure
+}
+
+// backpressure lists the subscribers a publish filled past their high
+// watermark: sessions whose message queue is over half full (QoS 1/2) and
+// connections whose outbound byte queue is over Limits.OutboundHighWater.
+// The publisher's reader waits for them to drain before it reads on, so
+// fast publishers are paced by their subscribers (as TCP would pace them
+// through a single-threaded broker) instead of filling memory or losing
+// messages. Subscribers that make no progress within
+// Limits.PublishBackpressure are marked stalled and no longer waited for.
+type backpressure struct {
+	sessions []*session
+	conns    []*conn
+}
+
+// wait blocks until every listed subscriber has room (or stalled). self
+// is the publisher's own connection, never waited for.
+func (bp *backpressure) wait(self *conn, timeout time.Duration) {
+	for _, sess := range bp.sessions {
+		if self == nil || sess != self.sess {
+			sess.waitForRoom(timeout)
+		}
+	}
+	for _, c := range bp.conns {
+		if c != self {
+			c.waitForRoom(timeout)
+		}
+	}
+}
+
+// noteOutbound records c if its outbound queue passed the high watermark.
+func (e *encCache) noteOutbound(c *conn) {
+	if e == nil {
+		return
+	}
+	q := &c.out
+	q.mu.Lock()
+	over := q.queued > c.srv.opts.Limits.OutboundHighWater && !q.stalled && !q.closed
+	q.mu.Unlock()
+	if over {
+		e.bp.conns = append(e.bp.conns, c)
+	}
+}
+
+// waitForRoom waits until c's outbound queue is below a quarter of the
+// high watermark, or marks it stalled after timeout.
+func (c *conn) waitForRoom(timeout time.Duration) {
+	q := &c.out
+	low := c.srv.opts.Limits.OutboundHighWater / 4
+	q.mu.Lock()
+	if q.stalled || q.closed || q.queued <= low {
+		q.mu.Unlock()
+		return
+	}
+	if q.room == nil {
+		q.room = make(chan struct{})
+	}
+	room := q.room
+	q.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-room:
+	case <-t.C:
+		q.mu.Lock()
+		if q.queued > low {
+			q.stalled = true
+		}
+		q.mu.Unlock()
+		c.srv.log.Warn("subscriber stalled: its socket does not drain; publishers no longer wait for it",
+			"client", c.clientID(), "queued_bytes", q.queued)
+	}
 }
 
 type encEntry struct {
@@ -164,10 +236,10 @@ type target struct {
 // client produce one delivery at the highest granted QoS carrying every
 // matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
 // [MQTT-3.3.4-4] [MQTT-3.3.4-5].
-func (s *Server) route(m *message, now time.Time) (int, []*session) {
+func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 	res := s.topics.Match(m.pub.Topic)
 	if len(res.Subs) == 0 && len(res.Shared) == 0 {
-		return 0, nil
+		return 0, backpressure{}
 	}
 	var (
 		stack [16]target
@@ -235,7 +307,7 @@ func (s *Server) route(m *message, now time.Time) (int, []*session) {
 			}
 		}
 	}
-	return n, enc.congested
+	return n, enc.bp
 }
 
 func newTarget(sess *session, sub *topics.Sub, m *message) target {

@@ -119,6 +119,11 @@ type Limits struct {
 	// delivery (offline, or waiting for an inflight slot). Messages beyond
 	// it are dropped and counted. Default 10,000.
 	MaxQueuedMessages int
+	// OutboundHighWater is the outbound queue size (bytes) past which a
+	// publisher delivering to that client waits for it to drain to a
+	// quarter of it before reading more (bounded by PublishBackpressure).
+	// Default 64 KiB.
+	OutboundHighWater int
 	// PublishBackpressure bounds how long a QoS 1/2 publisher waits for a
 	// connected subscriber whose queue it filled past half (before its
 	// PUBACK/PUBREC, so its own send window paces it). A subscriber that
@@ -207,6 +212,12 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions
+	}
+	if l.OutboundHighWater <= 0 {
+		l.OutboundHighWater = 64 << 10
+	}
+	if l.OutboundHighWater > l.MaxOutboundBytes/2 {
+		l.OutboundHighWater = l.MaxOutboundBytes / 2
 	}
 	if l.PublishBackpressure <= 0 {
 		l.PublishBackpressure = 2 * time.Second

@@ -35,6 +35,11 @@ type outQueue struct {
 	closed  bool      // no more bytes are accepted
 	// closeAfter asks the writer to close the connection once drained.
 	closeAfter bool
+	// stalled is set when publishers gave up waiting for this queue to
+	// drain (see conn.waitForRoom); room is closed when it drains.
+	stalled bool
+	room    chan struct{}
+	lowMark int // queued bytes at or below which room is signalled
 }
 
 // reserve reports whether n more bytes fit within max; force ignores the
@@ -134,6 +139,13 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 		}
 		q.mu.Lock()
 		q.queued -= n
+		if q.queued <= q.lowMark {
+			q.stalled = false
+			if q.room != nil {
+				close(q.room)
+				q.room = nil
+			}
+		}
 		q.mu.Unlock()
 		total += n
 		if err != nil {
@@ -141,6 +153,10 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			q.closed = true
 			q.writing = false
 			q.dropLocked()
+			if q.room != nil {
+				close(q.room)
+				q.room = nil
+			}
 			q.mu.Unlock()
 			_ = nc.Close()
 			onErr(err)

@@ -57,7 +57,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	code := c.admitPublish(p)
 	n := 0
-	var congested []*session
+	var bp backpressure
 	if p.QoS > 0 {
 		// The routed copies and the inbound QoS 2 identifier go to storage
 		// in one atomic batch: after a crash either the message was routed
@@ -68,7 +68,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	if code == codec.Success {
 		now := time.Now()
 		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, now)
-		n, congested = s.publishFrom(c.info, m, now)
+		n, bp = s.publishFrom(c.info, m, now)
 		if n == 0 && c.version == codec.V5 {
 			code = codec.NoMatchingSubscribers
 		}
@@ -91,16 +91,15 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	if p.QoS > 0 {
 		s.persist.release()
-		for _, sess := range congested {
-			if sess != c.sess { // never wait for our own queue
-				sess.waitForRoom(s.opts.Limits.PublishBackpressure)
-			}
-		}
+		bp.wait(c, s.opts.Limits.PublishBackpressure)
 		if err := s.waitDurable(); err != nil {
 			// Not durable: no acknowledgement, so the client resends.
 			s.log.Error("storage write failed; PUBLISH not acknowledged", "client", c.info.ID, "err", err)
 			return c.protocolError(&codec.Error{Packet: codec.PUBLISH, Field: "storage", Code: codec.ImplementationSpecificError, Err: err})
 		}
+	}
+	if p.QoS == 0 && (len(bp.conns) > 0 || len(bp.sessions) > 0) {
+		bp.wait(c, s.opts.Limits.PublishBackpressure)
 	}
 	switch p.QoS {
 	case 1:
@@ -206,15 +205,15 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 
 // publishFrom publishes a message received from a client: the retained
 // store is updated, the message routed, and the OnPublished hooks called.
-func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, []*session) {
+func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, backpressure) {
 	if m.pub.Retain {
 		s.retain(cl, m)
 	}
-	n, congested := s.route(m, now)
+	n, bp := s.route(m, now)
 	for _, h := range s.hooks.published {
 		s.hooks.guard(h, "OnPublished", func() { h.OnPublished(cl, &m.pub, n) })
 	}
-	return n, congested
+	return n, bp
 }
 
 // expireRetainedAt removes m from the retained store when it expires, with

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -69,7 +70,7 @@ func (d *dropCounter) OnPublishDropped(string, *codec.Publish, broker.DropReason
 // while the publisher is never blocked and other subscribers are served.
 func TestSlowSubscriber(t *testing.T) {
 	drops := &dropCounter{}
-	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxOutboundBytes: 16 << 10}}, drops)
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxOutboundBytes: 16 << 10, PublishBackpressure: 200 * time.Millisecond}}, drops)
 	slow := dial(t, ts, codec.V5)
 	if tc, ok := slow.nc.(interface{ SetReadBuffer(int) error }); ok {
 		_ = tc.SetReadBuffer(4 << 10)
@@ -80,7 +81,11 @@ func TestSlowSubscriber(t *testing.T) {
 	fast.sub("flood", 0)
 	pub := connectC(t, ts, codec.V311, "flooder")
 	payload := string(bytes.Repeat([]byte("z"), 1000))
-	const n = 3000 // ~3 MB: far beyond the slow client's socket buffers and queue
+	// ~6 MB: beyond the broker's socket send buffer (Linux tcp_wmem max is
+	// 4 MiB by default), the slow client's 4 KiB receive buffer and its
+	// 16 KiB queue. The publisher waits at most PublishBackpressure once
+	// for the slow client, which is then marked stalled.
+	const n = 6000
 	for i := range n {
 		// QoS 1 so that each PUBACK proves the publisher was not blocked.
 		pub.pub("flood", payload, 1, false)

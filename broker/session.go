@@ -69,8 +69,8 @@ type session struct {
 	ended     bool         // removed from the server; deliveries are refused
 	subCount  int
 	username  string
-	seq       uint64 // last storage sequence number used
-	stored    bool   // a session record was written to storage
+	seq       uint64        // last storage sequence number used
+	stored    bool          // a session record was written to storage
 	stalled   bool          // publishers do not wait for this session (waitForRoom)
 	room      chan struct{} // closed when the queue has room again, nil when nobody waits
 	// events collected under mu for hooks, fired after mu is released.
@@ -128,17 +128,20 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 			s.noteDropLocked(m, DropQueueFull)
 			return false
 		}
+		enc.noteOutbound(c)
 		return true
 	}
 	if len(s.queue) > 0 || !s.windowOpenLocked(c) {
 		ok := s.enqueueLocked(m, qos, retain, subIDs)
 		if enc != nil && !s.stalled && len(s.queue) >= s.srv.opts.Limits.MaxQueuedMessages/2 {
 			// Tell the publisher to slow down (see waitForRoom).
-			enc.congested = append(enc.congested, s)
+			enc.bp.sessions = append(enc.bp.sessions, s)
 		}
 		return ok
 	}
-	return s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs}, enc, now)
+	ok := s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs}, enc, now)
+	enc.noteOutbound(c)
+	return ok
 }
 
 // waitForRoom is publisher back-pressure: a QoS 1/2 publisher whose
