@@ -226,3 +226,32 @@ func TestPublisherBackpressure(t *testing.T) {
 	}
 	require.Zero(t, srv.Info().MessagesDropped)
 }
+
+// processedHook records the packets the server reports processed.
+type processedHook struct {
+	broker.AllowAll
+	types chan codec.Type
+}
+
+func (h processedHook) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ error) { h.types <- t }
+
+// TestOnPacketProcessed: the hook sees every packet of a connected client
+// once it was handled.
+func TestOnPacketProcessed(t *testing.T) {
+	h := processedHook{types: make(chan codec.Type, 8)}
+	srv := broker.New(broker.Options{SysInterval: -1})
+	require.NoError(t, srv.AddHook(h))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
+	require.NoError(t, srv.Serve())
+	defer srv.Close()
+	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pp", CleanStart: true})
+	defer c.nc.Close()
+	c.send(&codec.Publish{Topic: "x", QoS: 1, PacketID: 1})
+	require.IsType(t, &codec.Puback{}, c.read())
+	c.send(&codec.Pingreq{})
+	require.IsType(t, &codec.Pingresp{}, c.read())
+	require.Equal(t, codec.PUBLISH, <-h.types)
+	require.Equal(t, codec.PINGREQ, <-h.types)
+}

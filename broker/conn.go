@@ -282,7 +282,11 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 		if err := c.pub.Decode(h.Flags, body, c.version); err != nil {
 			return c.protocolError(err)
 		}
-		return c.process(&c.pub)
+		err := c.process(&c.pub)
+		if len(c.srv.hooks.packetDone) > 0 {
+			c.srv.packetProcessed(c.info, codec.PUBLISH, err)
+		}
+		return err
 	case codec.CONNECT:
 		// [MQTT-3.1.0-2] A second CONNECT is a protocol error.
 		return c.protocolError(&codec.Error{Packet: codec.CONNECT, Field: "packet", Code: codec.ProtocolError,
@@ -295,7 +299,18 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	if err != nil {
 		return c.protocolError(err)
 	}
-	return c.process(pk)
+	err = c.process(pk)
+	if len(c.srv.hooks.packetDone) > 0 {
+		c.srv.packetProcessed(c.info, h.Type, err)
+	}
+	return err
+}
+
+// packetProcessed runs the OnPacketProcessed hooks.
+func (s *Server) packetProcessed(cl *ClientInfo, t codec.Type, err error) {
+	for _, h := range s.hooks.packetDone {
+		s.hooks.guard(h, "OnPacketProcessed", func() { h.OnPacketProcessed(cl, t, err) })
+	}
 }
 
 // process handles a decoded packet of a connected client.

@@ -146,6 +146,12 @@ type OnPacketReadHook interface {
 	OnPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, error)
 }
 
+// OnPacketProcessedHook is called after every packet from a connected
+// client was handled, with the error that ends the connection, if any.
+type OnPacketProcessedHook interface {
+	OnPacketProcessed(cl *ClientInfo, t codec.Type, err error)
+}
+
 // OnPacketSentHook is called after bytes of a packet were handed to a
 // client's outbound queue: the packet type and its encoded size.
 type OnPacketSentHook interface {

@@ -28,6 +28,7 @@ type hookSet struct {
 	disconnect      []OnDisconnectHook
 	packetRead      []OnPacketReadHook
 	packetSent      []OnPacketSentHook
+	packetDone      []OnPacketProcessedHook
 	subscribe       []OnSubscribeHook
 	subscribed      []OnSubscribedHook
 	unsubscribe     []OnUnsubscribeHook
@@ -73,6 +74,9 @@ func (hs *hookSet) add(h Hook) {
 	}
 	if x, ok := h.(OnPacketReadHook); ok {
 		hs.packetRead = append(hs.packetRead, x)
+	}
+	if x, ok := h.(OnPacketProcessedHook); ok {
+		hs.packetDone = append(hs.packetDone, x)
 	}
 	if x, ok := h.(OnPacketSentHook); ok {
 		hs.packetSent = append(hs.packetSent, x)
