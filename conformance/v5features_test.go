@@ -167,8 +167,8 @@ func scenarioTopicAliasClient(t *testing.T, tg *Target) {
 
 // scenarioTopicAliasServer is the Paho "server topic aliases" test. A
 // server may send topic aliases to clients that allow them (it is
-// optional); wrenmq does not. Whatever the server does, it never exceeds
-// the client's Topic Alias Maximum and sends none when it is absent.
+// optional; wrenmq does). Whatever the server does, it never exceeds the
+// client's Topic Alias Maximum and sends none when it is absent.
 // [MQTT-3.1.2-26] [MQTT-3.1.2-27] [MQTT-3.3.2-11]
 func scenarioTopicAliasServer(t *testing.T, tg *Target) {
 	b := tg.Start(t)
