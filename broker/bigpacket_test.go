@@ -5,7 +5,6 @@ package broker_test
 
 import (
 	"bytes"
-	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,21 +16,17 @@ import (
 // buffer, written in small pieces, arrive intact, and so do the packets
 // that follow them in the same stream.
 func TestLargePacketsSplitAcrossReads(t *testing.T) {
-	srv := broker.New(broker.Options{SysInterval: -1})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
-	addr := ln.Addr().String()
+	addr := startServer(t, broker.Options{}).addr
 
 	sub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "big-sub", CleanStart: true})
 	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "big/#"}}})
 	require.IsType(t, &codec.Suback{}, sub.read())
 
 	pub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "big-pub", CleanStart: true})
-	var stream []byte
+	var (
+		stream []byte
+		err    error
+	)
 	sizes := []int{100 << 10, 10, 5000, 300 << 10}
 	for i, n := range sizes {
 		p := &codec.Publish{Topic: "big/x", Payload: bytes.Repeat([]byte{byte('a' + i)}, n)}

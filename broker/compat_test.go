@@ -4,7 +4,6 @@
 package broker_test
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -39,18 +38,12 @@ func TestCompatSwitches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := broker.New(broker.Options{SysInterval: -1, Compat: tt.compat, ResponseInfo: "resp/"})
-			require.NoError(t, srv.AddHook(denyPublish{}))
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-			require.NoError(t, srv.Serve())
-			defer srv.Close()
+			srv := startServerHooks(t, broker.Options{Compat: tt.compat, ResponseInfo: "resp/"}, denyPublish{})
 			cp := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "c", CleanStart: true}
 			if tt.requestRI {
 				cp.Properties.RequestResponseInfo = codec.Ptr(byte(1))
 			}
-			c, ack := dialPersist(t, ln.Addr().String(), cp)
+			c, ack := dialPersist(t, srv.addr, cp)
 			defer c.nc.Close()
 			if tt.wantRI {
 				require.NotNil(t, ack.Properties.ResponseInfo)
@@ -70,14 +63,8 @@ func TestCompatSwitches(t *testing.T) {
 // the topic and an alias the first time and the alias alone afterwards;
 // aliases stop at the client's maximum [MQTT-3.3.2-11] [MQTT-3.3.2-12].
 func TestOutboundTopicAliases(t *testing.T) {
-	srv := broker.New(broker.Options{SysInterval: -1})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
-	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "alias", CleanStart: true,
+	srv := startServer(t, broker.Options{})
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "alias", CleanStart: true,
 		Properties: codec.Properties{TopicAliasMaximum: codec.Ptr(uint16(1))}})
 	defer c.nc.Close()
 	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "al/#"}}})
@@ -104,14 +91,8 @@ func TestOutboundTopicAliases(t *testing.T) {
 // TestTopicLevelLimit: topics and filters deeper than Limits.MaxTopicLevels
 // are refused instead of growing the topic tree without bound.
 func TestTopicLevelLimit(t *testing.T) {
-	srv := broker.New(broker.Options{SysInterval: -1, Limits: broker.Limits{MaxTopicLevels: 3}})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
-	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "deep", CleanStart: true})
+	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxTopicLevels: 3}})
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "deep", CleanStart: true})
 	defer c.nc.Close()
 	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "a/b/c"}, {Filter: "a/b/c/d"}}})
 	sa, ok := c.read().(*codec.Suback)
@@ -134,11 +115,7 @@ func (h expiredHook) OnRetainedExpired(t string) { h.topics <- t }
 // subscribers [MQTT-3.3.2-5].
 func TestRetainedExpiry(t *testing.T) {
 	h := expiredHook{topics: make(chan string, 1)}
-	srv := broker.New(broker.Options{SysInterval: -1})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	require.NoError(t, srv.AddHook(h))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
+	srv := startServer(t, broker.Options{}, h)
 	require.NoError(t, srv.PublishPacket(&codec.Publish{Topic: "exp/1", Payload: []byte("x"), Retain: true,
 		Properties: codec.Properties{MessageExpiry: codec.Ptr(uint32(1))}}))
 	require.Equal(t, int64(1), srv.Info().Retained)
@@ -151,25 +128,17 @@ func TestRetainedExpiry(t *testing.T) {
 	require.Equal(t, int64(0), srv.Info().Retained)
 }
 
-// shortClientHook allows everything.
-type shortClientHook struct{ broker.AllowAll }
-
 // TestReasonStringRespectsClientMaximumPacketSize: a DISCONNECT whose
 // reason string would exceed the client's Maximum Packet Size is sent
 // without it [MQTT-3.14.2-3] [MQTT-3.1.2-25].
 func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
 	for _, max := range []uint32{0, 8} {
-		srv := broker.New(broker.Options{SysInterval: -1})
-		require.NoError(t, srv.AddHook(shortClientHook{}))
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-		require.NoError(t, srv.Serve())
+		srv := startServer(t, broker.Options{})
 		cp := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "short", CleanStart: true}
 		if max > 0 {
 			cp.Properties.MaximumPacketSize = codec.Ptr(max)
 		}
-		c, _ := dialPersist(t, ln.Addr().String(), cp)
+		c, _ := dialPersist(t, srv.addr, cp)
 		// A second CONNECT is a protocol error answered with DISCONNECT.
 		c.send(&codec.Connect{ProtocolVersion: codec.V5, ClientID: "short"})
 		d, ok := c.read().(*codec.Disconnect)
@@ -181,7 +150,6 @@ func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
 			require.NotNil(t, d.Properties.ReasonString)
 		}
 		_ = c.nc.Close()
-		require.NoError(t, srv.Close())
 	}
 }
 
@@ -190,14 +158,8 @@ func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
 // is paced by the subscriber's queue instead of overflowing it: nothing is
 // dropped although the queue bound is far below the message count.
 func TestPublisherBackpressure(t *testing.T) {
-	srv := broker.New(broker.Options{SysInterval: -1, Limits: broker.Limits{MaxQueuedMessages: 40}})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
-	addr := ln.Addr().String()
+	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedMessages: 40}})
+	addr := srv.addr
 	sub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "bp-sub", CleanStart: true,
 		Properties: codec.Properties{ReceiveMaximum: codec.Ptr(uint16(4))}})
 	defer sub.nc.Close()
@@ -207,7 +169,10 @@ func TestPublisherBackpressure(t *testing.T) {
 	pub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "bp-pub", CleanStart: true})
 	defer pub.nc.Close()
 	const n = 400
-	var stream []byte
+	var (
+		stream []byte
+		err    error
+	)
 	for i := range n {
 		stream, err = codec.Append(stream, &codec.Publish{Topic: "bp", QoS: 1, PacketID: uint16(i + 1), Payload: []byte{byte(i), byte(i >> 8)}}, codec.V311)
 		require.NoError(t, err)
@@ -239,14 +204,8 @@ func (h processedHook) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ e
 // once it was handled.
 func TestOnPacketProcessed(t *testing.T) {
 	h := processedHook{types: make(chan codec.Type, 8)}
-	srv := broker.New(broker.Options{SysInterval: -1})
-	require.NoError(t, srv.AddHook(h))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	defer srv.Close()
-	c, _ := dialPersist(t, ln.Addr().String(), &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pp", CleanStart: true})
+	srv := startServerHooks(t, broker.Options{}, h)
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pp", CleanStart: true})
 	defer c.nc.Close()
 	c.send(&codec.Publish{Topic: "x", QoS: 1, PacketID: 1})
 	require.IsType(t, &codec.Puback{}, c.read())

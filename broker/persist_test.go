@@ -49,13 +49,8 @@ func (c *persistClient) read() codec.Packet {
 
 func startPersist(t *testing.T, b storage.Backend) (*broker.Server, string) {
 	t.Helper()
-	srv := broker.New(broker.Options{SysInterval: -1, Storage: storage.NewStore(b, storage.Options{})})
-	require.NoError(t, srv.AddHook(broker.AllowAll{}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.AddListener(broker.NewNetListener("t", ln)))
-	require.NoError(t, srv.Serve())
-	return srv, ln.Addr().String()
+	ts := startServer(t, broker.Options{Storage: storage.NewStore(b, storage.Options{})})
+	return ts.Server, ts.addr
 }
 
 // reopenable wraps the memory backend so that the server's Close does not
