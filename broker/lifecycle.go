@@ -33,13 +33,18 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	s.mu.Lock()
 	if old := s.sessions[id]; old != nil {
 		old.mu.Lock()
+		endOld := clean
 		if oc := old.conn; oc != nil {
 			old.conn = nil
-			oc.detachFrom(codec.SessionTakenOver)
+			normal := oc.detachFrom(codec.SessionTakenOver)
 			s.stats.clientsConnected.Add(-1)
-			// The old connection's will is published now unless it is
-			// delayed and the session continues [MQTT-3.1.3-9].
-			if old.will != nil && (old.willDelay == 0 || clean) {
+			// A session with expiry 0 ends with its connection, even when
+			// the new CONNECT overtakes the old connection's close.
+			endOld = endOld || old.expiry == 0
+			// The old connection's will is published now unless it ended
+			// with a normal DISCONNECT, or is delayed and the session
+			// continues [MQTT-3.1.3-9].
+			if old.will != nil && !normal && (old.willDelay == 0 || endOld) {
 				pending = old.will
 			}
 			old.will = nil
@@ -54,7 +59,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 		old.timer = nil
 		old.willTimer.stop()
 		old.willTimer = nil
-		if clean {
+		if endOld {
 			s.endSessionLocked(old)
 		} else {
 			sess, present = old, true
@@ -108,12 +113,18 @@ func (s *Server) endSessionLocked(sess *session) {
 }
 
 // detachFrom marks a connection whose session was taken over and asks it
-// to close with the given DISCONNECT reason. sess.mu is held by the caller.
-func (c *conn) detachFrom(code codec.ReasonCode) {
+// to close with the given DISCONNECT reason, unless it is already ending
+// with the client's normal DISCONNECT, which it reports. sess.mu is held
+// by the caller.
+func (c *conn) detachFrom(code codec.ReasonCode) (normalEnd bool) {
 	c.closeMu.Lock()
 	c.detached = true
+	normalEnd = c.normalEnd
 	c.closeMu.Unlock()
-	c.shutdown(code)
+	if !normalEnd {
+		c.shutdown(code)
+	}
+	return normalEnd
 }
 
 // detach runs when connection c ends: the session keeps its state for
