@@ -72,7 +72,7 @@ type conn struct {
 	rbuf        []byte        // read buffer (pooled, or one-off for a large packet)
 	rhave       int           // bytes in rbuf not yet handled
 	pub         codec.Publish // reused for every inbound PUBLISH
-	aliases     []string      // inbound topic aliases, index = alias
+	aliases     map[uint16]string // inbound topic aliases
 	lastDeadln  time.Time
 	readTimeout time.Duration
 

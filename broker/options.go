@@ -78,7 +78,9 @@ type Capabilities struct {
 	// DisableSubscriptionIDs refuses subscription identifiers (0xA1).
 	DisableSubscriptionIDs bool
 	// TopicAliasMaximum is the highest topic alias clients may use towards
-	// the server. Default 65535; set TopicAliasMaximumSet for 0.
+	// the server. Each alias holds a topic name for the life of the
+	// connection, so this bounds that memory. Default 32; set
+	// TopicAliasMaximumSet for 0.
 	TopicAliasMaximum    uint16
 	TopicAliasMaximumSet bool
 	// DisableOutboundTopicAliases stops the server from using topic
@@ -186,7 +188,7 @@ func (o Options) withDefaults() Options {
 		c.MaximumQoS = 2
 	}
 	if c.TopicAliasMaximum == 0 && !c.TopicAliasMaximumSet {
-		c.TopicAliasMaximum = 65535
+		c.TopicAliasMaximum = 32
 	}
 	if c.ReceiveMaximum == 0 {
 		c.ReceiveMaximum = defaultReceiveMaximum

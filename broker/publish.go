@@ -166,19 +166,16 @@ func (c *conn) resolveAlias(p *codec.Publish) error {
 			Err: errors.New("topic alias 0 or above the topic alias maximum")}
 	}
 	if p.Topic == "" {
-		if int(a) >= len(c.aliases) || c.aliases[a] == "" {
+		topic, ok := c.aliases[a]
+		if !ok {
 			return &codec.Error{Packet: codec.PUBLISH, Field: "topic alias", Code: codec.ProtocolError,
 				Err: errors.New("topic alias not set on this connection")}
 		}
-		p.Topic = c.aliases[a]
+		p.Topic = topic
 		return nil
 	}
-	if int(a) >= len(c.aliases) {
-		n := max(int(a)+1, 2*len(c.aliases))
-		n = min(n, int(limit)+1)
-		grown := make([]string, n)
-		copy(grown, c.aliases)
-		c.aliases = grown
+	if c.aliases == nil {
+		c.aliases = make(map[uint16]string)
 	}
 	c.aliases[a] = p.Topic
 	return nil
