@@ -149,7 +149,9 @@ func (c *conn) readLoop(untilConnected bool) error {
 		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout))
 	}
 	for {
-		if c.rhave == 0 {
+		// While connecting the read itself waits (the CONNECT is usually
+		// already there): one system call fewer per connection.
+		if c.rhave == 0 && !untilConnected {
 			if c.rbp != nil && len(c.rbuf) == readBufSize {
 				c.releaseReadBuf()
 			}

@@ -4,6 +4,7 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +27,11 @@ type Listener interface {
 	Close() error
 }
 
+// ListenConfig is the configuration ListenTCP (and the TLS and WebSocket
+// listeners) use: TCP keep-alive probes off, since MQTT keep alive
+// detects dead peers.
+var ListenConfig = net.ListenConfig{KeepAlive: -1}
+
 // NetListener adapts any net.Listener (TCP, TLS, Unix socket, ...) to a
 // Listener. Temporary accept errors are retried with a back-off, as
 // net/http does, so the listener never dies on a transient error such as
@@ -43,8 +49,11 @@ func NewNetListener(id string, ln net.Listener) *NetListener {
 }
 
 // ListenTCP listens on the TCP address addr ("127.0.0.1:1883", ":0", ...).
+// Accepted connections do not get TCP keep-alive probes: MQTT's own keep
+// alive detects dead peers, and skipping the socket options saves several
+// system calls per connection.
 func ListenTCP(id, addr string) (*NetListener, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := ListenConfig.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: listen on tcp %s: %w", id, addr, err)
 	}

@@ -131,7 +131,11 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 		}
 		if err == nil {
 			_ = nc.SetWriteDeadline(time.Now().Add(timeout))
-			_, err = bufs.WriteTo(nc)
+			if len(bufs) == 1 {
+				_, err = nc.Write(bufs[0]) // write(2) is cheaper than a one-element writev(2)
+			} else {
+				_, err = bufs.WriteTo(nc)
+			}
 		}
 		for _, p := range pooled {
 			*p = (*p)[:0]

@@ -4,6 +4,7 @@
 package listeners
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func ListenTLS(id, addr string, cfg *tls.Config) (*broker.NetListener, error) {
 	if cfg == nil || (len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil) {
 		return nil, fmt.Errorf("listener %s: listen on tls %s: the TLS configuration has no server certificate", id, addr)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := broker.ListenConfig.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: listen on tls %s: %w", id, addr, err)
 	}
