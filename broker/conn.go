@@ -68,10 +68,10 @@ type conn struct {
 	connectExpiry    uint32 // session expiry interval asked for in CONNECT
 
 	// reader state
-	rbp         *[]byte       // pooled read buffer, nil while idle
-	rbuf        []byte        // read buffer (pooled, or one-off for a large packet)
-	rhave       int           // bytes in rbuf not yet handled
-	pub         codec.Publish // reused for every inbound PUBLISH
+	rbp         *[]byte           // pooled read buffer, nil while idle
+	rbuf        []byte            // read buffer (pooled, or one-off for a large packet)
+	rhave       int               // bytes in rbuf not yet handled
+	pub         *codec.Publish    // reused for every inbound PUBLISH
 	aliases     map[uint16]string // inbound topic aliases
 	lastDeadln  time.Time
 	readTimeout time.Duration
@@ -275,16 +275,29 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	c.procMu.Lock()
 	defer c.procMu.Unlock()
 	if c.state.Load() != stateConnected {
-		return c.handlePreConnect(h, body)
+		// The CONNACK (or AUTH) is written by this goroutine once the
+		// packet is handled, without starting a writer goroutine.
+		c.out.mu.Lock()
+		c.out.deferStart = true
+		c.out.mu.Unlock()
+		err := c.handlePreConnect(h, body)
+		c.flushInline()
+		return err
 	}
 	// Any packet counts as activity for keep alive.
 	switch h.Type {
 	case codec.PUBLISH:
-		c.pub = codec.Publish{}
+		// The PUBLISH struct is reused, allocated on the first one: an idle
+		// connection does not carry it.
+		if c.pub == nil {
+			c.pub = new(codec.Publish)
+		} else {
+			*c.pub = codec.Publish{}
+		}
 		if err := c.pub.Decode(h.Flags, body, c.version); err != nil {
 			return c.protocolError(err)
 		}
-		err := c.process(&c.pub)
+		err := c.process(c.pub)
 		if len(c.srv.hooks.packetDone) > 0 {
 			c.srv.packetProcessed(c.info, codec.PUBLISH, err)
 		}
@@ -351,6 +364,24 @@ func (c *conn) process(pk codec.Packet) error {
 		Err: errors.New("unexpected packet")})
 }
 
+// flushInline writes what is queued on the calling goroutine (the
+// reader's), when no writer goroutine runs; it ends a deferStart period.
+func (c *conn) flushInline() {
+	q := &c.out
+	q.mu.Lock()
+	q.deferStart = false
+	start := len(q.bufs) > 0 || q.tail != nil && len(*q.tail) > 0
+	start = start && q.startLocked()
+	q.mu.Unlock()
+	if start {
+		var gate func() error
+		if c.srv.persist.enabled() {
+			gate = c.srv.waitDurable
+		}
+		q.writer(c.nc, c.srv.opts.WriteTimeout, gate, c.writeFailed, c.drained)
+	}
+}
+
 // sendControl queues a control packet; control packets are never dropped
 // for lack of queue space.
 func (c *conn) sendControl(pk codec.Packet) {
@@ -414,7 +445,7 @@ func (c *conn) enqueue(head, body []byte, force bool) bool {
 	} else if len(body) > 0 {
 		q.copyLocked(body)
 	}
-	start := q.startLocked()
+	start := !q.deferStart && q.startLocked()
 	q.mu.Unlock()
 	c.srv.stats.packetsOut.Add(1)
 	if start {

@@ -288,29 +288,11 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 
 	ack := &codec.Connack{SessionPresent: present} // [MQTT-3.2.2-1..3]
 	if c.version == codec.V5 {
+		// The capabilities are the same for every client: built once.
+		ack.Properties = s.connackProps
 		ap := &ack.Properties
-		if caps.ReceiveMaximum != 65535 {
-			ap.ReceiveMaximum = codec.Ptr(caps.ReceiveMaximum)
-		}
-		if caps.MaximumQoS < 2 {
-			ap.MaximumQoS = codec.Ptr(byte(caps.MaximumQoS))
-		}
-		if caps.DisableRetain {
-			ap.RetainAvailable = codec.Ptr(byte(0))
-		}
-		ap.MaximumPacketSize = codec.Ptr(caps.MaximumPacketSize)
 		if c.assigned {
 			ap.AssignedClientID = codec.Ptr(c.info.ID)
-		}
-		ap.TopicAliasMaximum = codec.Ptr(caps.TopicAliasMaximum)
-		if caps.DisableWildcards {
-			ap.WildcardSubAvailable = codec.Ptr(byte(0))
-		}
-		if caps.DisableSubscriptionIDs {
-			ap.SubIDAvailable = codec.Ptr(byte(0))
-		}
-		if caps.DisableSharedSubscriptions {
-			ap.SharedSubAvailable = codec.Ptr(byte(0))
 		}
 		if keepAliveChanged {
 			ap.ServerKeepAlive = codec.Ptr(c.keepAlive) // [MQTT-3.2.2-21]

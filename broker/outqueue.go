@@ -35,6 +35,9 @@ type outQueue struct {
 	closed  bool      // no more bytes are accepted
 	// closeAfter asks the writer to close the connection once drained.
 	closeAfter bool
+	// deferStart keeps enqueue from starting a writer goroutine while the
+	// reader handles CONNECT: the reader flushes itself (flushInline).
+	deferStart bool
 	// stalled is set when publishers gave up waiting for this queue to
 	// drain (see conn.waitForRoom); room is closed when it drains.
 	stalled bool

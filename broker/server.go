@@ -31,6 +31,9 @@ type Server struct {
 	started  time.Time
 	selector SharedSelector
 	persist  persister
+	// connackProps are the capability properties of every v5 CONNACK;
+	// read-only (the pointers are shared by every CONNACK).
+	connackProps codec.Properties
 
 	// mu guards the fields below. Lock order: Server.mu before session.mu
 	// before outQueue.mu (see LOCKORDER.md).
@@ -64,11 +67,39 @@ func New(opts Options) *Server {
 		persist:  persister{store: opts.Storage},
 	}
 	s.hooks.log = s.log
+	s.connackProps = capabilityProperties(&opts.Capabilities)
 	if s.selector == nil {
 		s.selector = &roundRobin{}
 	}
 	s.inline.init()
 	return s
+}
+
+// capabilityProperties builds the CONNACK properties that advertise caps
+// [MQTT-3.2.2-9] [MQTT-3.2.2-10] [MQTT-3.2.2-12].
+func capabilityProperties(caps *Capabilities) codec.Properties {
+	var p codec.Properties
+	if caps.ReceiveMaximum != 65535 {
+		p.ReceiveMaximum = codec.Ptr(caps.ReceiveMaximum)
+	}
+	if caps.MaximumQoS < 2 {
+		p.MaximumQoS = codec.Ptr(byte(caps.MaximumQoS))
+	}
+	if caps.DisableRetain {
+		p.RetainAvailable = codec.Ptr(byte(0))
+	}
+	p.MaximumPacketSize = codec.Ptr(caps.MaximumPacketSize)
+	p.TopicAliasMaximum = codec.Ptr(caps.TopicAliasMaximum)
+	if caps.DisableWildcards {
+		p.WildcardSubAvailable = codec.Ptr(byte(0))
+	}
+	if caps.DisableSubscriptionIDs {
+		p.SubIDAvailable = codec.Ptr(byte(0))
+	}
+	if caps.DisableSharedSubscriptions {
+		p.SharedSubAvailable = codec.Ptr(byte(0))
+	}
+	return p
 }
 
 // Options returns the server's effective options, defaults applied.
