@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -228,5 +229,55 @@ func TestExpiryZeroSessionEndsEvenWhenReconnectOvertakesClose(t *testing.T) {
 		require.IsType(t, &codec.Suback{}, c.read())
 		c.send(&codec.Disconnect{})
 		_ = c.nc.Close()
+	}
+}
+
+// qosHooks records the QoS and retained-delivery events.
+type qosHooks struct {
+	broker.AllowAll
+	events chan string
+}
+
+func (h qosHooks) OnQoSPublish(_ string, pk *codec.Publish, id uint16, resend bool) {
+	h.events <- fmt.Sprintf("publish %s %d %v", pk.Topic, id, resend)
+}
+func (h qosHooks) OnQoSDropped(_ string, id uint16, code codec.ReasonCode) {
+	h.events <- fmt.Sprintf("dropped %d 0x%02X", id, byte(code))
+}
+func (h qosHooks) OnRetainPublished(_ *broker.ClientInfo, pk *codec.Publish) {
+	h.events <- "retained " + pk.Topic
+}
+
+// TestQoSAndRetainHooks: OnRetainPublished fires for a retained message
+// sent on subscribe, OnQoSPublish for each QoS 1 send, and OnQoSDropped
+// when the client refuses a message with a failure PUBACK [MQTT-4.8.2-6].
+func TestQoSAndRetainHooks(t *testing.T) {
+	h := qosHooks{events: make(chan string, 8)}
+	srv := startServerHooks(t, broker.Options{}, h)
+	require.NoError(t, srv.Publish("h/r", []byte("kept"), true, 1))
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "qh", CleanStart: true})
+	defer c.nc.Close()
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "h/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, c.read())
+	r, ok := c.read().(*codec.Publish)
+	require.True(t, ok)
+	c.send(&codec.Puback{PacketID: r.PacketID})
+	require.NoError(t, srv.Publish("h/x", []byte("no"), false, 1))
+	p, ok := c.read().(*codec.Publish)
+	require.True(t, ok)
+	c.send(&codec.Puback{PacketID: p.PacketID, ReasonCode: codec.UnspecifiedError})
+	want := []string{
+		fmt.Sprintf("publish h/r %d false", r.PacketID),
+		"retained h/r",
+		fmt.Sprintf("publish h/x %d false", p.PacketID),
+		fmt.Sprintf("dropped %d 0x80", p.PacketID),
+	}
+	for _, w := range want {
+		select {
+		case got := <-h.events:
+			require.Equal(t, w, got)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("hook event %q did not come", w)
+		}
 	}
 }

@@ -226,6 +226,26 @@ type OnQoSCompleteHook interface {
 	OnQoSComplete(clientID string, packetID uint16)
 }
 
+// OnQoSPublishHook is called after a QoS 1 or 2 PUBLISH was queued to a
+// client with packet identifier packetID; resend is true for the DUP
+// resend of an unacknowledged message when a session resumes.
+type OnQoSPublishHook interface {
+	OnQoSPublish(clientID string, pk *codec.Publish, packetID uint16, resend bool)
+}
+
+// OnQoSDroppedHook is called when an outbound QoS 1 or 2 flow ends without
+// delivery: the client answered with a failure reason code (the message is
+// discarded, [MQTT-4.8.2-6]).
+type OnQoSDroppedHook interface {
+	OnQoSDropped(clientID string, packetID uint16, code codec.ReasonCode)
+}
+
+// OnRetainPublishedHook is called after a retained message was sent to a
+// client because of its new subscription.
+type OnRetainPublishedHook interface {
+	OnRetainPublished(cl *ClientInfo, pk *codec.Publish)
+}
+
 // OnPacketIDExhaustedHook is called when a client has 65,535 messages in
 // flight and no packet identifier is free; the message stays queued.
 type OnPacketIDExhaustedHook interface {

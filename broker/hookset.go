@@ -40,6 +40,9 @@ type hookSet struct {
 	retainedExpired []OnRetainedExpiredHook
 	qosComplete     []OnQoSCompleteHook
 	idExhausted     []OnPacketIDExhaustedHook
+	qosPublish      []OnQoSPublishHook
+	qosDropped      []OnQoSDroppedHook
+	retainPublished []OnRetainPublishedHook
 	will            []OnWillHook
 	willSent        []OnWillSentHook
 	clientExpired   []OnClientExpiredHook
@@ -110,6 +113,15 @@ func (hs *hookSet) add(h Hook) {
 	}
 	if x, ok := h.(OnQoSCompleteHook); ok {
 		hs.qosComplete = append(hs.qosComplete, x)
+	}
+	if x, ok := h.(OnQoSPublishHook); ok {
+		hs.qosPublish = append(hs.qosPublish, x)
+	}
+	if x, ok := h.(OnQoSDroppedHook); ok {
+		hs.qosDropped = append(hs.qosDropped, x)
+	}
+	if x, ok := h.(OnRetainPublishedHook); ok {
+		hs.retainPublished = append(hs.retainPublished, x)
 	}
 	if x, ok := h.(OnPacketIDExhaustedHook); ok {
 		hs.idExhausted = append(hs.idExhausted, x)

@@ -79,15 +79,29 @@ type session struct {
 
 // sessionEvent is a hook call deferred until the session lock is released.
 type sessionEvent struct {
-	msg  *message
-	drop DropReason // "" for a packet-identifier-exhausted event
+	kind   eventKind
+	msg    *message
+	drop   DropReason
+	id     uint16
+	code   codec.ReasonCode
+	resend bool
 }
+
+// eventKind says which hook a sessionEvent is for.
+type eventKind byte
+
+const (
+	evDropped eventKind = iota
+	evIDExhausted
+	evQoSPublish
+	evQoSDropped
+)
 
 // noteDropLocked counts a dropped message and defers its hook call.
 func (s *session) noteDropLocked(m *message, why DropReason) {
 	s.srv.stats.messagesDropped.Add(1)
 	if len(s.srv.hooks.publishDropped) > 0 {
-		s.events = append(s.events, sessionEvent{msg: m, drop: why})
+		s.events = append(s.events, sessionEvent{kind: evDropped, msg: m, drop: why})
 	}
 }
 
@@ -96,13 +110,23 @@ func (s *session) unlock() {
 	ev := s.events
 	s.events = nil
 	s.mu.Unlock()
+	hs := &s.srv.hooks
 	for _, e := range ev {
-		if e.drop != "" {
-			s.srv.hooks.onDropped(s.id, &e.msg.pub, e.drop)
-			continue
-		}
-		for _, h := range s.srv.hooks.idExhausted {
-			s.srv.hooks.guard(h, "OnPacketIDExhausted", func() { h.OnPacketIDExhausted(s.id, &e.msg.pub) })
+		switch e.kind {
+		case evDropped:
+			hs.onDropped(s.id, &e.msg.pub, e.drop)
+		case evIDExhausted:
+			for _, h := range hs.idExhausted {
+				hs.guard(h, "OnPacketIDExhausted", func() { h.OnPacketIDExhausted(s.id, &e.msg.pub) })
+			}
+		case evQoSPublish:
+			for _, h := range hs.qosPublish {
+				hs.guard(h, "OnQoSPublish", func() { h.OnQoSPublish(s.id, &e.msg.pub, e.id, e.resend) })
+			}
+		case evQoSDropped:
+			for _, h := range hs.qosDropped {
+				hs.guard(h, "OnQoSDropped", func() { h.OnQoSDropped(s.id, e.id, e.code) })
+			}
 		}
 	}
 }
@@ -219,7 +243,7 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 	if !ok {
 		// Every identifier is in use: keep the message queued.
 		if len(s.srv.hooks.idExhausted) > 0 {
-			s.events = append(s.events, sessionEvent{msg: q.msg})
+			s.events = append(s.events, sessionEvent{kind: evIDExhausted, msg: q.msg})
 		}
 		s.requeueLocked(q)
 		return true
@@ -255,6 +279,9 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 	}
 	s.inflight = append(s.inflight, o)
 	s.srv.stats.inflight.Add(1)
+	if len(s.srv.hooks.qosPublish) > 0 {
+		s.events = append(s.events, sessionEvent{kind: evQoSPublish, msg: q.msg, id: id})
+	}
 	return true
 }
 
@@ -368,9 +395,22 @@ func (s *session) ackPuback(c *conn, p *codec.Puback) error {
 	s.srv.deleteInflightLocked(s, storage.Outbound, p.PacketID)
 	s.removeInflightLocked(i)
 	s.pumpLocked(c)
+	if p.ReasonCode.IsError() {
+		// The client refused the message: it is discarded [MQTT-4.8.2-6].
+		s.noteQoSDroppedLocked(p.PacketID, p.ReasonCode)
+		s.unlock()
+		return nil
+	}
 	s.unlock()
 	s.srv.qosComplete(s.id, p.PacketID)
 	return nil
+}
+
+// noteQoSDroppedLocked defers an OnQoSDropped hook call.
+func (s *session) noteQoSDroppedLocked(id uint16, code codec.ReasonCode) {
+	if len(s.srv.hooks.qosDropped) > 0 {
+		s.events = append(s.events, sessionEvent{kind: evQoSDropped, id: id, code: code})
+	}
 }
 
 // ackPubrec answers a PUBREC with PUBREL [MQTT-4.3.3-4], or ends the flow
@@ -391,7 +431,8 @@ func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
 		s.srv.deleteInflightLocked(s, storage.Outbound, p.PacketID)
 		s.removeInflightLocked(i)
 		s.pumpLocked(c)
-		s.mu.Unlock()
+		s.noteQoSDroppedLocked(p.PacketID, p.ReasonCode)
+		s.unlock()
 		return nil
 	}
 	s.inflight[i].state = awaitPubcomp
@@ -438,6 +479,9 @@ func (s *session) resumeLocked(c *conn) {
 		}
 		f := form{version: c.version, qos: o.qos, retain: o.retain, dup: true, subIDs: o.subIDs}
 		c.sendPublishForce(o.msg, f, o.id, now)
+		if len(s.srv.hooks.qosPublish) > 0 {
+			s.events = append(s.events, sessionEvent{kind: evQoSPublish, msg: o.msg, id: o.id, resend: true})
+		}
 	}
 	s.pumpLocked(c)
 }

@@ -56,7 +56,11 @@ func (c *conn) handleSubscribe(p *codec.Subscribe) error {
 				ids = []uint32{subID}
 			}
 			// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
-			c.sess.deliver(r.msg, min(r.qos, r.msg.pub.QoS), true, ids, nil, now)
+			if c.sess.deliver(r.msg, min(r.qos, r.msg.pub.QoS), true, ids, nil, now) {
+				for _, h := range s.hooks.retainPublished {
+					s.hooks.guard(h, "OnRetainPublished", func() { h.OnRetainPublished(c.info, &r.msg.pub) })
+				}
+			}
 		}
 	}
 	for _, h := range s.hooks.subscribed {
