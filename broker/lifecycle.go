@@ -104,6 +104,7 @@ func (s *Server) endSessionLocked(sess *session) {
 	s.stats.queued.Add(-int64(len(sess.queue)))
 	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
 	sess.subCount = 0
+	sess.releaseWaitersLocked()
 	sess.timer.stop()
 	sess.timer = nil
 	if sess.stored {
@@ -142,6 +143,7 @@ func (s *Server) detach(c *conn) {
 		sess.mu.Lock()
 		if sess.conn == c {
 			sess.conn = nil
+			sess.releaseWaitersLocked()
 			s.stats.clientsConnected.Add(-1)
 			if normal {
 				sess.will = nil // [MQTT-3.14.4-3]

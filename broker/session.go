@@ -202,6 +202,15 @@ func (s *session) waitForRoom(timeout time.Duration) {
 	}
 }
 
+// releaseWaitersLocked wakes publishers waiting in waitForRoom when the
+// session goes offline or ends: its queue will not drain for them.
+func (s *session) releaseWaitersLocked() {
+	if s.room != nil {
+		close(s.room)
+		s.room = nil
+	}
+}
+
 // signalRoomLocked wakes publishers waiting in waitForRoom once the queue
 // is below a quarter full.
 func (s *session) signalRoomLocked() {
