@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/authledger/scramclient"
 	"github.com/wrenmq/wrenmq/broker"
 )
 
@@ -193,12 +194,12 @@ func TestE2EV5Publish(t *testing.T) {
 // scramAuther drives paho.golang's AUTH exchange with the test SCRAM client.
 type scramAuther struct {
 	t      *testing.T
-	c      *scramClient
+	c      *scramclient.Client
 	failed error
 }
 
 func (a *scramAuther) Authenticate(in *paho.Auth) *paho.Auth {
-	final, err := a.c.final(in.Properties.AuthData)
+	final, err := a.c.Final(in.Properties.AuthData)
 	if err != nil {
 		a.failed = err
 	}
@@ -219,10 +220,10 @@ func TestE2EV5SCRAM(t *testing.T) {
 		{"unknown user", "mallory", "x", 0x87},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := newSCRAMClient(tc.user, tc.pass)
+			sc := scramclient.New(tc.user, tc.pass)
 			auther := &scramAuther{t: t, c: sc}
 			cp := &paho.Connect{ClientID: "scram-" + tc.user, Properties: &paho.ConnectProperties{
-				AuthMethod: authledger.SCRAMMethod, AuthData: sc.first(),
+				AuthMethod: authledger.SCRAMMethod, AuthData: sc.First(),
 			}}
 			c, ca, err := dialV5(t, addr, cp, auther)
 			require.NoError(t, auther.failed)
@@ -233,7 +234,7 @@ func TestE2EV5SCRAM(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, ca.Properties)
-			assert.NoError(t, sc.verifyServer(ca.Properties.AuthData), "server-final in CONNACK")
+			assert.NoError(t, sc.Verify(ca.Properties.AuthData), "server-final in CONNACK")
 			// The SCRAM identity is the user name the ACL sees.
 			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 			defer cancel()

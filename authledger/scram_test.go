@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/authledger/scramclient"
 	"github.com/wrenmq/wrenmq/broker"
 	"github.com/wrenmq/wrenmq/codec"
 )
@@ -29,17 +30,17 @@ func scramLedger(t *testing.T, extra string) *authledger.Hook {
 }
 
 // exchange runs a SCRAM exchange through the hook the way the broker does.
-func exchange(h *authledger.Hook, cl *broker.ClientInfo, user, password string, connUser *string) (broker.AuthResult, *scramClient, *codec.Connect) {
-	c := newSCRAMClient(user, password)
+func exchange(h *authledger.Hook, cl *broker.ClientInfo, user, password string, connUser *string) (broker.AuthResult, *scramclient.Client, *codec.Connect) {
+	c := scramclient.New(user, password)
 	m := authledger.SCRAMMethod
 	pk := connect(cl.ID, connUser, nil)
 	pk.Properties.AuthMethod = &m
-	ex := &broker.AuthExchange{Method: m, Data: c.first(), Connect: pk}
+	ex := &broker.AuthExchange{Method: m, Data: c.First(), Connect: pk}
 	res := h.OnEnhancedAuth(cl, ex)
 	if res.Code != codec.ContinueAuthentication {
 		return res, c, pk
 	}
-	final, err := c.final(res.Data)
+	final, err := c.Final(res.Data)
 	if err != nil {
 		return broker.AuthResult{Code: codec.ProtocolError}, c, pk
 	}
@@ -74,7 +75,7 @@ func TestSCRAMExchange(t *testing.T) {
 				return
 			}
 			assert.Equal(t, tt.user, res.Username)
-			assert.NoError(t, c.verifyServer(res.Data))
+			assert.NoError(t, c.Verify(res.Data))
 			// The broker does not call OnConnectAuthenticate after a
 			// successful exchange, but if an embedder's does, it agrees.
 			assert.Equal(t, codec.Success, h.OnConnectAuthenticate(client("cid", tt.user, ""), pk))
@@ -89,8 +90,8 @@ func TestSCRAMUnknownUserLooksKnown(t *testing.T) {
 	h := scramLedger(t, "")
 	m := authledger.SCRAMMethod
 	first := func(user string) string {
-		c := newSCRAMClient(user, "x")
-		res := h.OnEnhancedAuth(client("c", "", ""), &broker.AuthExchange{Method: m, Data: c.first()})
+		c := scramclient.New(user, "x")
+		res := h.OnEnhancedAuth(client("c", "", ""), &broker.AuthExchange{Method: m, Data: c.First()})
 		require.Equal(t, codec.ContinueAuthentication, res.Code)
 		_, rest, _ := strings.Cut(string(res.Data), ",") // drop the nonce
 		return rest
@@ -108,11 +109,11 @@ func TestSCRAMMalformed(t *testing.T) {
 		assert.Equal(t, codec.NotAuthorized, res.Code, "client-first %q", msg)
 	}
 	// A wrong final message fails the exchange, and the state is not reused.
-	c := newSCRAMClient("alice", "correct horse")
-	ex := &broker.AuthExchange{Method: m, Data: c.first()}
+	c := scramclient.New("alice", "correct horse")
+	ex := &broker.AuthExchange{Method: m, Data: c.First()}
 	res := h.OnEnhancedAuth(client("c", "", ""), ex)
 	require.Equal(t, codec.ContinueAuthentication, res.Code)
-	final, err := c.final(res.Data)
+	final, err := c.Final(res.Data)
 	require.NoError(t, err)
 	for _, bad := range []string{
 		strings.Replace(string(final), "r=", "r=x", 1), // nonce changed
@@ -133,13 +134,13 @@ func TestSCRAMReauthenticate(t *testing.T) {
 	h := scramLedger(t, "")
 	m := authledger.SCRAMMethod
 	run := func(cl *broker.ClientInfo, user, pw string) codec.ReasonCode {
-		c := newSCRAMClient(user, pw)
-		ex := &broker.AuthExchange{Method: m, Data: c.first(), Reauthenticate: true}
+		c := scramclient.New(user, pw)
+		ex := &broker.AuthExchange{Method: m, Data: c.First(), Reauthenticate: true}
 		res := h.OnEnhancedAuth(cl, ex)
 		if res.Code != codec.ContinueAuthentication {
 			return res.Code
 		}
-		final, _ := c.final(res.Data)
+		final, _ := c.Final(res.Data)
 		ex.Data = final
 		return h.OnEnhancedAuth(cl, ex).Code
 	}
