@@ -281,3 +281,49 @@ func TestQoSAndRetainHooks(t *testing.T) {
 		}
 	}
 }
+
+// encodeHook changes every PUBLISH a client receives and the PUBACKs.
+type encodeHook struct{ broker.AllowAll }
+
+func (encodeHook) OnPacketEncode(_ *broker.ClientInfo, pk codec.Packet) codec.Packet {
+	switch p := pk.(type) {
+	case *codec.Publish:
+		q := *p
+		q.Payload = append(append([]byte(nil), p.Payload...), '!')
+		q.Properties.User = append(q.Properties.User, codec.UserProperty{Key: "via", Value: "hook"})
+		return &q
+	case *codec.Puback:
+		q := *p
+		q.Properties.ReasonString = codec.Ptr("seen")
+		return &q
+	}
+	return nil
+}
+
+// TestOnPacketEncode: the hook changes outgoing PUBLISH and PUBACK packets;
+// the message kept by the broker (here a retained one) is unchanged.
+func TestOnPacketEncode(t *testing.T) {
+	srv := startServerHooks(t, broker.Options{}, encodeHook{})
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "enc", CleanStart: true})
+	defer c.nc.Close()
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "enc/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, c.read())
+	for i := range 2 {
+		c.send(&codec.Publish{Topic: "enc/a", QoS: 1, PacketID: uint16(10 + i), Payload: []byte("hi"), Retain: true})
+		var gotAck, gotPub bool
+		for !gotAck || !gotPub {
+			switch p := c.read().(type) {
+			case *codec.Puback:
+				require.Equal(t, "seen", *p.Properties.ReasonString)
+				gotAck = true
+			case *codec.Publish:
+				require.Equal(t, "hi!", string(p.Payload), "round %d: one '!' per delivery, the stored message is unchanged", i)
+				require.Equal(t, []codec.UserProperty{{Key: "via", Value: "hook"}}, p.Properties.User)
+				c.send(&codec.Puback{PacketID: p.PacketID})
+				gotPub = true
+			default:
+				t.Fatalf("unexpected %T", p)
+			}
+		}
+	}
+}

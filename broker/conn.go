@@ -385,6 +385,9 @@ func (c *conn) flushInline() {
 // sendControl queues a control packet; control packets are never dropped
 // for lack of queue space.
 func (c *conn) sendControl(pk codec.Packet) {
+	if len(c.srv.hooks.packetEncode) > 0 && c.info != nil {
+		pk = c.srv.hooks.onPacketEncode(c.info, pk)
+	}
 	var arr [128]byte
 	b := pk.AppendTo(arr[:0], c.version)
 	if c.clientMaxPacket > 0 && len(b) > int(c.clientMaxPacket) {

@@ -154,6 +154,9 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 	if c.clientAliasMax > 0 {
 		f.alias, f.aliasOnly = c.outboundAlias(m.pub.Topic)
 	}
+	if len(c.srv.hooks.packetEncode) > 0 {
+		return c.sendPublishHooked(m, f, id, now, force)
+	}
 	if en := enc.lookup(f); en != nil {
 		header, idOff = en.header, en.idOff
 	} else {
@@ -178,6 +181,35 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 		header[idOff+1] = byte(id)
 	}
 	if !c.enqueue(header, m.pub.Payload, force) {
+		return false
+	}
+	if f.alias != 0 && !f.aliasOnly {
+		c.rememberAlias(m.pub.Topic, f.alias)
+	}
+	c.srv.stats.messagesOut.Add(1)
+	if len(c.srv.hooks.packetSent) > 0 {
+		c.srv.hooks.onPacketSent(c.info, codec.PUBLISH, size)
+	}
+	return true
+}
+
+// sendPublishHooked encodes one PUBLISH for this client after the
+// OnPacketEncode hooks, which may change any part of it.
+func (c *conn) sendPublishHooked(m *message, f form, id uint16, now time.Time, force bool) bool {
+	p := m.publishFor(f, now)
+	if f.qos > 0 {
+		p.PacketID = id
+	}
+	out := &p
+	if q, ok := c.srv.hooks.onPacketEncode(c.info, out).(*codec.Publish); ok {
+		out = q
+	}
+	header, _ := out.AppendHeader(nil, f.version)
+	size := len(header) + len(out.Payload)
+	if c.clientMaxPacket > 0 && size > int(c.clientMaxPacket) {
+		return false
+	}
+	if !c.enqueue(header, out.Payload, force) {
 		return false
 	}
 	if f.alias != 0 && !f.aliasOnly {

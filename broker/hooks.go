@@ -152,6 +152,15 @@ type OnPacketProcessedHook interface {
 	OnPacketProcessed(cl *ClientInfo, t codec.Type, err error)
 }
 
+// OnPacketEncodeHook may change a packet the server is about to send to a
+// client (*codec.Publish, *codec.Puback, *codec.Suback, ...): it returns
+// the packet to encode, of the same type, or nil to keep pk. With such a
+// hook a PUBLISH fanned out to many clients is encoded once per client
+// instead of once per form, so it costs throughput.
+type OnPacketEncodeHook interface {
+	OnPacketEncode(cl *ClientInfo, pk codec.Packet) codec.Packet
+}
+
 // OnPacketSentHook is called after bytes of a packet were handed to a
 // client's outbound queue: the packet type and its encoded size.
 type OnPacketSentHook interface {

@@ -29,6 +29,7 @@ type hookSet struct {
 	packetRead      []OnPacketReadHook
 	packetSent      []OnPacketSentHook
 	packetDone      []OnPacketProcessedHook
+	packetEncode    []OnPacketEncodeHook
 	subscribe       []OnSubscribeHook
 	subscribed      []OnSubscribedHook
 	unsubscribe     []OnUnsubscribeHook
@@ -77,6 +78,9 @@ func (hs *hookSet) add(h Hook) {
 	}
 	if x, ok := h.(OnPacketReadHook); ok {
 		hs.packetRead = append(hs.packetRead, x)
+	}
+	if x, ok := h.(OnPacketEncodeHook); ok {
+		hs.packetEncode = append(hs.packetEncode, x)
 	}
 	if x, ok := h.(OnPacketProcessedHook); ok {
 		hs.packetDone = append(hs.packetDone, x)
@@ -246,6 +250,19 @@ func (hs *hookSet) onPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, 
 func (hs *hookSet) packetReadOne(h OnPacketReadHook, cl *ClientInfo, pk codec.Packet) (out codec.Packet, err error) {
 	defer hs.recoverPanic(h, "OnPacketRead")
 	return h.OnPacketRead(cl, pk)
+}
+
+// onPacketEncode runs the OnPacketEncode hooks in order; each sees the
+// packet the previous one returned. A packet of another type is ignored.
+func (hs *hookSet) onPacketEncode(cl *ClientInfo, pk codec.Packet) codec.Packet {
+	for _, h := range hs.packetEncode {
+		var out codec.Packet
+		hs.guard(h, "OnPacketEncode", func() { out = h.OnPacketEncode(cl, pk) })
+		if out != nil && out.Type() == pk.Type() {
+			pk = out
+		}
+	}
+	return pk
 }
 
 func (hs *hookSet) onPacketSent(cl *ClientInfo, t codec.Type, n int) {

@@ -90,7 +90,15 @@ type form struct {
 // encodeHeader appends the PUBLISH header (everything but the payload) for
 // form f at now, and reports the packet identifier's offset (-1 for QoS 0).
 func (m *message) encodeHeader(dst []byte, f form, now time.Time) ([]byte, int) {
-	p := m.pub // shallow copy; properties are shared read-only
+	p := m.publishFor(f, now)
+	return p.AppendHeader(dst, f.version)
+}
+
+// publishFor returns the PUBLISH sent in form f at now, with packet
+// identifier 1 for QoS > 0 (patched per subscriber). It is a shallow copy:
+// payload and properties are shared read-only.
+func (m *message) publishFor(f form, now time.Time) codec.Publish {
+	p := m.pub
 	p.QoS = f.qos
 	p.Retain = f.retain
 	p.Dup = f.dup
@@ -114,5 +122,5 @@ func (m *message) encodeHeader(dst []byte, f form, now time.Time) ([]byte, int) 
 	} else {
 		p.Properties = codec.Properties{}
 	}
-	return p.AppendHeader(dst, f.version)
+	return p
 }

@@ -107,15 +107,23 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		if c.version == codec.V5 {
 			ack.ReasonCode = code
 		}
-		var arr [8]byte
-		c.enqueue(ack.AppendTo(arr[:0], c.version), nil, true)
+		if len(s.hooks.packetEncode) > 0 {
+			c.sendControl(&ack)
+		} else {
+			var arr [8]byte
+			c.enqueue(ack.AppendTo(arr[:0], c.version), nil, true)
+		}
 	case 2:
 		rec := codec.Pubrec{PacketID: p.PacketID}
 		if c.version == codec.V5 {
 			rec.ReasonCode = code
 		}
-		var arr [8]byte
-		c.enqueue(rec.AppendTo(arr[:0], c.version), nil, true)
+		if len(s.hooks.packetEncode) > 0 {
+			c.sendControl(&rec)
+		} else {
+			var arr [8]byte
+			c.enqueue(rec.AppendTo(arr[:0], c.version), nil, true)
+		}
 	}
 	return nil
 }
@@ -194,6 +202,10 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 	comp := codec.Pubcomp{PacketID: p.PacketID}
 	if !ok && c.version == codec.V5 {
 		comp.ReasonCode = codec.PacketIdentifierNotFound
+	}
+	if len(c.srv.hooks.packetEncode) > 0 {
+		c.sendControl(&comp)
+		return nil
 	}
 	var arr [8]byte
 	c.enqueue(comp.AppendTo(arr[:0], c.version), nil, true)

@@ -481,9 +481,13 @@ func (s *session) resumeLocked(c *conn) {
 	now := time.Now()
 	for _, o := range s.inflight {
 		if o.state == awaitPubcomp {
-			var arr [16]byte
 			rel := codec.Pubrel{PacketID: o.id}
-			c.enqueue(rel.AppendTo(arr[:0], c.version), nil, true)
+			if len(s.srv.hooks.packetEncode) > 0 {
+				c.sendControl(&rel)
+			} else {
+				var arr [16]byte
+				c.enqueue(rel.AppendTo(arr[:0], c.version), nil, true)
+			}
 			continue
 		}
 		f := form{version: c.version, qos: o.qos, retain: o.retain, dup: true, subIDs: o.subIDs}
