@@ -327,3 +327,21 @@ func TestOnPacketEncode(t *testing.T) {
 		}
 	}
 }
+
+// TestRetainedStoreBounds: retained messages beyond Limits.MaxRetained or
+// Limits.MaxRetainedBytes are not stored and are counted as dropped;
+// replacing or clearing an existing one still works.
+func TestRetainedStoreBounds(t *testing.T) {
+	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxRetained: 2, MaxRetainedBytes: 4 << 10}})
+	big := make([]byte, 3<<10)
+	require.NoError(t, srv.Publish("r/1", []byte("a"), true, 0))
+	require.NoError(t, srv.Publish("r/2", big, true, 0))
+	require.Equal(t, int64(2), srv.Info().Retained)
+	require.NoError(t, srv.Publish("r/3", []byte("c"), true, 0)) // over the count
+	require.NoError(t, srv.Publish("r/1", big, true, 0))         // over the bytes
+	require.Equal(t, int64(2), srv.Info().MessagesDropped)
+	require.NoError(t, srv.Publish("r/2", nil, true, 0)) // clear frees its bytes
+	require.NoError(t, srv.Publish("r/1", big, true, 0))
+	require.Equal(t, int64(1), srv.Info().Retained)
+	require.Equal(t, int64(2), srv.Info().MessagesDropped)
+}

@@ -145,6 +145,10 @@ type Limits struct {
 	// MaxRetained bounds the number of retained messages; beyond it new
 	// retained topics are not stored (counted). Default 1,000,000.
 	MaxRetained int
+	// MaxRetainedBytes bounds the memory of the retained store (topics
+	// and payloads); a retained message that would exceed it is not
+	// stored (counted and logged). Default 256 MiB.
+	MaxRetainedBytes int
 }
 
 // Compat holds switches for clients and deployments that need behaviour
@@ -229,6 +233,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxRetained <= 0 {
 		l.MaxRetained = defaultMaxRetained
+	}
+	if l.MaxRetainedBytes <= 0 {
+		l.MaxRetainedBytes = 256 << 20
 	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = defaultConnectTimeout

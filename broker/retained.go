@@ -14,8 +14,9 @@ import (
 // retainedStore holds the retained message of each topic. Exact filters
 // are a map lookup; wildcard filters scan the store.
 type retainedStore struct {
-	mu   sync.RWMutex // guards msgs
-	msgs map[string]*message
+	mu    sync.RWMutex // guards msgs and bytes
+	msgs  map[string]*message
+	bytes int // sum of the messages' sizes
 }
 
 func newRetainedStore() *retainedStore {
@@ -24,13 +25,22 @@ func newRetainedStore() *retainedStore {
 
 // set stores m as the retained message of its topic; it reports false when
 // the store is full and the topic is new.
-func (r *retainedStore) set(m *message, max int) bool {
+func (r *retainedStore) set(m *message, max, maxBytes int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.msgs[m.pub.Topic]; !ok && len(r.msgs) >= max {
+	old, ok := r.msgs[m.pub.Topic]
+	if !ok && len(r.msgs) >= max {
+		return false
+	}
+	grown := r.bytes + m.size
+	if ok {
+		grown -= old.size
+	}
+	if grown > maxBytes && (!ok || m.size > old.size) {
 		return false
 	}
 	r.msgs[m.pub.Topic] = m
+	r.bytes = grown
 	return true
 }
 
@@ -42,12 +52,16 @@ func (r *retainedStore) deleteIf(m *message) bool {
 		return false
 	}
 	delete(r.msgs, m.pub.Topic)
+	r.bytes -= m.size
 	return true
 }
 
 func (r *retainedStore) delete(topic string) {
 	r.mu.Lock()
-	delete(r.msgs, topic)
+	if m, ok := r.msgs[topic]; ok {
+		r.bytes -= m.size
+		delete(r.msgs, topic)
+	}
 	r.mu.Unlock()
 }
 
@@ -88,6 +102,7 @@ func (r *retainedStore) match(filter string) []*message {
 		for _, m := range expired {
 			if r.msgs[m.pub.Topic] == m {
 				delete(r.msgs, m.pub.Topic)
+				r.bytes -= m.size
 			}
 		}
 		r.mu.Unlock()

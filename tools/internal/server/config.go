@@ -95,6 +95,10 @@ type LimitsConfig struct {
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`
 	MaxSubscriptionsPerClient *int      `yaml:"max_subscriptions_per_client"`
 	MaxRetained               *int      `yaml:"max_retained"`
+	MaxRetainedBytes          *int      `yaml:"max_retained_bytes"`
+	MaxTopicLevels            *int      `yaml:"max_topic_levels"`
+	OutboundHighWater         *int      `yaml:"outbound_high_water"`
+	PublishBackpressure       *Duration `yaml:"publish_backpressure"`
 	ConnectTimeout            *Duration `yaml:"connect_timeout"`
 	WriteTimeout              *Duration `yaml:"write_timeout"`
 }

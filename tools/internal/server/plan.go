@@ -350,12 +350,16 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 	positive(lc.MaxQueuedMessages, "max_queued_messages", &ol.MaxQueuedMessages)
 	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
 	positive(lc.MaxRetained, "max_retained", &ol.MaxRetained)
+	positive(lc.MaxRetainedBytes, "max_retained_bytes", &ol.MaxRetainedBytes)
+	positive(lc.MaxTopicLevels, "max_topic_levels", &ol.MaxTopicLevels)
+	positive(lc.OutboundHighWater, "outbound_high_water", &ol.OutboundHighWater)
 	ol.QueueQoS0Offline = lc.QueueQoS0Offline != nil && *lc.QueueQoS0Offline
 	for _, d := range []struct {
 		v   *Duration
 		k   string
 		dst *time.Duration
-	}{{lc.ConnectTimeout, "connect_timeout", &p.opts.ConnectTimeout}, {lc.WriteTimeout, "write_timeout", &p.opts.WriteTimeout}} {
+	}{{lc.ConnectTimeout, "connect_timeout", &p.opts.ConnectTimeout}, {lc.WriteTimeout, "write_timeout", &p.opts.WriteTimeout},
+		{lc.PublishBackpressure, "publish_backpressure", &ol.PublishBackpressure}} {
 		if d.v == nil {
 			continue
 		}
