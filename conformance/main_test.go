@@ -4,6 +4,8 @@
 package conformance
 
 import (
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/wrenmq/wrenmq/storage-redis/redistest"
@@ -115,11 +117,22 @@ func TestConformance(t *testing.T) {
 }
 
 // startRedis starts the Redis server the redis targets share for the
-// duration of t.
+// duration of t. Without a redis-server (and outside CI, where that is a
+// failure) the redis targets skip with a message; the others still run.
 func startRedis(t *testing.T) {
-	redisServer.Lock()
-	defer redisServer.Unlock()
-	if redisServer.addr == "" {
-		redisServer.addr = redistest.Start(t)
+	if os.Getenv("REDIS_ADDR") == "" && os.Getenv("CI") != "true" && os.Getenv("WRENMQ_REQUIRE_REDIS") == "" {
+		if _, err := exec.LookPath("redis-server"); err != nil {
+			t.Log("no redis-server on PATH: the redis targets skip (scripts/install-deps.sh installs it)")
+			return
+		}
 	}
+	addr := redistest.Start(t)
+	redisServer.Lock()
+	redisServer.addr = addr
+	redisServer.Unlock()
+	t.Cleanup(func() {
+		redisServer.Lock()
+		redisServer.addr = ""
+		redisServer.Unlock()
+	})
 }
