@@ -277,6 +277,13 @@ type OnClientExpiredHook interface {
 	OnClientExpired(clientID string)
 }
 
+// HookObserver receives the duration of every hook call (the hook's ID and
+// the event), for latency metrics. Observers are called without locks and
+// must be fast; hooks are timed only when at least one observer is added.
+type HookObserver interface {
+	ObserveHook(hookID, event string, took time.Duration)
+}
+
 // OnSysInfoTickHook is called at each $SYS interval with a snapshot.
 type OnSysInfoTickHook interface {
 	OnSysInfoTick(info *SysInfo)

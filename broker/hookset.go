@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/wrenmq/wrenmq/codec"
 )
@@ -48,6 +49,7 @@ type hookSet struct {
 	willSent        []OnWillSentHook
 	clientExpired   []OnClientExpiredHook
 	sysTick         []OnSysInfoTickHook
+	observers       []HookObserver
 }
 
 func (hs *hookSet) add(h Hook) {
@@ -139,6 +141,9 @@ func (hs *hookSet) add(h Hook) {
 	if x, ok := h.(OnClientExpiredHook); ok {
 		hs.clientExpired = append(hs.clientExpired, x)
 	}
+	if x, ok := h.(HookObserver); ok {
+		hs.observers = append(hs.observers, x)
+	}
 	if x, ok := h.(OnSysInfoTickHook); ok {
 		hs.sysTick = append(hs.sysTick, x)
 	}
@@ -159,10 +164,25 @@ func (hs *hookSet) recoverPanic(h any, event string) {
 		"hook", id, "event", event, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 }
 
+// observe reports how long one hook call took to the HookObservers.
+func (hs *hookSet) observe(h any, event string, start time.Time) {
+	d := time.Since(start)
+	id := "?"
+	if hk, ok := h.(Hook); ok {
+		id = hk.ID()
+	}
+	for _, o := range hs.observers {
+		o.ObserveHook(id, event, d)
+	}
+}
+
 // guard runs f, recovering and logging a panic raised by hook h. It is for
 // events off the hot path; hot paths use a small function per event.
 func (hs *hookSet) guard(h any, event string, f func()) {
 	defer hs.recoverPanic(h, event)
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, event, time.Now())
+	}
 	f()
 }
 
@@ -196,6 +216,9 @@ func (hs *hookSet) allowed(cl *ClientInfo, topic string, access Access) bool {
 
 func (hs *hookSet) aclOne(h ACLChecker, cl *ClientInfo, topic string, access Access) (ok bool) {
 	defer hs.recoverPanic(h, "OnACLCheck")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnACLCheck", time.Now())
+	}
 	return h.OnACLCheck(cl, topic, access)
 }
 
@@ -229,6 +252,9 @@ func (hs *hookSet) onPublish(cl *ClientInfo, pk *codec.Publish) error {
 
 func (hs *hookSet) publishOne(h OnPublishHook, cl *ClientInfo, pk *codec.Publish) (err error) {
 	defer hs.recoverPanic(h, "OnPublish")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnPublish", time.Now())
+	}
 	return h.OnPublish(cl, pk)
 }
 
@@ -249,6 +275,9 @@ func (hs *hookSet) onPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, 
 
 func (hs *hookSet) packetReadOne(h OnPacketReadHook, cl *ClientInfo, pk codec.Packet) (out codec.Packet, err error) {
 	defer hs.recoverPanic(h, "OnPacketRead")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnPacketRead", time.Now())
+	}
 	return h.OnPacketRead(cl, pk)
 }
 
@@ -273,5 +302,8 @@ func (hs *hookSet) onPacketSent(cl *ClientInfo, t codec.Type, n int) {
 
 func (hs *hookSet) packetSentOne(h OnPacketSentHook, cl *ClientInfo, t codec.Type, n int) {
 	defer hs.recoverPanic(h, "OnPacketSent")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnPacketSent", time.Now())
+	}
 	h.OnPacketSent(cl, t, n)
 }

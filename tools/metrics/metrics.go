@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -44,6 +45,7 @@ type Metrics struct {
 	dropped        *prometheus.CounterVec
 	published      prometheus.Counter
 	deliveries     prometheus.Counter
+	hookLatency    *prometheus.HistogramVec
 }
 
 // New returns the metrics of srv in a fresh registry that also holds the Go
@@ -61,7 +63,10 @@ func New(srv *broker.Server) *Metrics {
 	m.dropped = counter("messages_dropped_by_reason_total", "Messages not delivered to one subscriber, by reason.", "reason")
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "messages_published_total", Help: "PUBLISH packets from clients that were routed."})
 	m.deliveries = prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "message_deliveries_total", Help: "Deliveries of routed messages to subscribers."})
-	m.reg.MustRegister(m.connects, m.disconnects, m.packetsIn, m.packetsOut, m.bytesOutByType, m.dropped, m.published, m.deliveries,
+	m.hookLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "hook_duration_seconds",
+		Help:    "Time spent in each broker hook call, by hook and event.",
+		Buckets: []float64{1e-6, 5e-6, 25e-6, 100e-6, 500e-6, 2.5e-3, 10e-3, 50e-3, 250e-3, 1}}, []string{"hook", "event"})
+	m.reg.MustRegister(m.hookLatency, m.connects, m.disconnects, m.packetsIn, m.packetsOut, m.bytesOutByType, m.dropped, m.published, m.deliveries,
 		&infoCollector{srv: srv},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -93,6 +98,11 @@ var (
 
 // ID returns "prometheus-metrics".
 func (*hook) ID() string { return "prometheus-metrics" }
+
+// ObserveHook records the duration of one hook call (broker.HookObserver).
+func (h *hook) ObserveHook(hookID, event string, took time.Duration) {
+	h.hookLatency.WithLabelValues(hookID, event).Observe(took.Seconds())
+}
 
 // OnSessionEstablished counts an accepted connection.
 func (h *hook) OnSessionEstablished(cl *broker.ClientInfo, _ *codec.Connect, _ bool) {

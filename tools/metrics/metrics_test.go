@@ -121,6 +121,19 @@ func TestMetricsScrape(t *testing.T) {
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_message_deliveries_total", nil))
 	require.Positive(t, value(t, fams, "wrenmq_bytes_received_total", nil))
 	require.Contains(t, fams, "go_goroutines")
+	// Every hook call is timed: the allow-all hook's ACL checks among them.
+	require.Contains(t, fams, "wrenmq_hook_duration_seconds")
+	var aclCalls uint64
+	for _, mf := range fams["wrenmq_hook_duration_seconds"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range mf.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["hook"] == "allow-all" && labels["event"] == "OnACLCheck" {
+			aclCalls = mf.GetHistogram().GetSampleCount()
+		}
+	}
+	require.EqualValues(t, 2, aclCalls, "one subscribe and one publish")
 
 	send(&codec.Disconnect{})
 	_ = nc.Close()
