@@ -382,6 +382,55 @@ func (c *conn) flushInline() {
 	}
 }
 
+// sendAck queues a PUBACK, PUBREC, PUBREL or PUBCOMP (the reason code is
+// dropped for v3 clients). It is the per-message path of every QoS 1 and 2
+// flow, so it encodes the concrete packet on the stack instead of going
+// through sendControl's interface, except when OnPacketEncode hooks must
+// see the packet.
+func (c *conn) sendAck(t codec.Type, id uint16, code codec.ReasonCode) {
+	if c.version != codec.V5 {
+		code = codec.Success
+	}
+	hs := &c.srv.hooks
+	if len(hs.packetEncode) > 0 {
+		var pk codec.Packet
+		switch t {
+		case codec.PUBACK:
+			pk = &codec.Puback{PacketID: id, ReasonCode: code}
+		case codec.PUBREC:
+			pk = &codec.Pubrec{PacketID: id, ReasonCode: code}
+		case codec.PUBREL:
+			pk = &codec.Pubrel{PacketID: id, ReasonCode: code}
+		default:
+			pk = &codec.Pubcomp{PacketID: id, ReasonCode: code}
+		}
+		c.sendControl(pk)
+		return
+	}
+	var (
+		arr [8]byte
+		b   []byte
+	)
+	switch t {
+	case codec.PUBACK:
+		p := codec.Puback{PacketID: id, ReasonCode: code}
+		b = p.AppendTo(arr[:0], c.version)
+	case codec.PUBREC:
+		p := codec.Pubrec{PacketID: id, ReasonCode: code}
+		b = p.AppendTo(arr[:0], c.version)
+	case codec.PUBREL:
+		p := codec.Pubrel{PacketID: id, ReasonCode: code}
+		b = p.AppendTo(arr[:0], c.version)
+	default:
+		p := codec.Pubcomp{PacketID: id, ReasonCode: code}
+		b = p.AppendTo(arr[:0], c.version)
+	}
+	c.enqueue(b, nil, true)
+	if len(hs.packetSent) > 0 && c.info != nil {
+		hs.onPacketSent(c.info, t, len(b))
+	}
+}
+
 // sendControl queues a control packet; control packets are never dropped
 // for lack of queue space.
 func (c *conn) sendControl(pk codec.Packet) {

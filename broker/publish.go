@@ -44,7 +44,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 			// Already received and routed: acknowledge again without
 			// routing a second time [MQTT-4.3.3-9].
 			sess.mu.Unlock()
-			c.sendControl(&codec.Pubrec{PacketID: p.PacketID})
+			c.sendAck(codec.PUBREC, p.PacketID, codec.Success)
 			return nil
 		}
 		if len(sess.inQoS2) >= int(caps.ReceiveMaximum) {
@@ -103,27 +103,9 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	switch p.QoS {
 	case 1:
-		ack := codec.Puback{PacketID: p.PacketID}
-		if c.version == codec.V5 {
-			ack.ReasonCode = code
-		}
-		if len(s.hooks.packetEncode) > 0 {
-			c.sendControl(&ack)
-		} else {
-			var arr [8]byte
-			c.enqueue(ack.AppendTo(arr[:0], c.version), nil, true)
-		}
+		c.sendAck(codec.PUBACK, p.PacketID, code)
 	case 2:
-		rec := codec.Pubrec{PacketID: p.PacketID}
-		if c.version == codec.V5 {
-			rec.ReasonCode = code
-		}
-		if len(s.hooks.packetEncode) > 0 {
-			c.sendControl(&rec)
-		} else {
-			var arr [8]byte
-			c.enqueue(rec.AppendTo(arr[:0], c.version), nil, true)
-		}
+		c.sendAck(codec.PUBREC, p.PacketID, code)
 	}
 	return nil
 }
@@ -199,16 +181,11 @@ func (c *conn) handlePubrel(p *codec.Pubrel) error {
 		c.srv.deleteInflightLocked(sess, storage.Inbound, p.PacketID)
 	}
 	sess.mu.Unlock()
-	comp := codec.Pubcomp{PacketID: p.PacketID}
-	if !ok && c.version == codec.V5 {
-		comp.ReasonCode = codec.PacketIdentifierNotFound
+	code := codec.Success
+	if !ok {
+		code = codec.PacketIdentifierNotFound
 	}
-	if len(c.srv.hooks.packetEncode) > 0 {
-		c.sendControl(&comp)
-		return nil
-	}
-	var arr [8]byte
-	c.enqueue(comp.AppendTo(arr[:0], c.version), nil, true)
+	c.sendAck(codec.PUBCOMP, p.PacketID, code)
 	return nil
 }
 

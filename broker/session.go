@@ -433,7 +433,7 @@ func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
 	}
 	if i < 0 {
 		s.mu.Unlock()
-		c.sendControl(&codec.Pubrel{PacketID: p.PacketID, ReasonCode: codec.PacketIdentifierNotFound})
+		c.sendAck(codec.PUBREL, p.PacketID, codec.PacketIdentifierNotFound)
 		return nil
 	}
 	if p.ReasonCode.IsError() {
@@ -447,7 +447,7 @@ func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
 	s.inflight[i].state = awaitPubcomp
 	s.srv.saveInflightLocked(s, s.inflight[i])
 	s.mu.Unlock()
-	c.sendControl(&codec.Pubrel{PacketID: p.PacketID})
+	c.sendAck(codec.PUBREL, p.PacketID, codec.Success)
 	return nil
 }
 
@@ -481,13 +481,7 @@ func (s *session) resumeLocked(c *conn) {
 	now := time.Now()
 	for _, o := range s.inflight {
 		if o.state == awaitPubcomp {
-			rel := codec.Pubrel{PacketID: o.id}
-			if len(s.srv.hooks.packetEncode) > 0 {
-				c.sendControl(&rel)
-			} else {
-				var arr [16]byte
-				c.enqueue(rel.AppendTo(arr[:0], c.version), nil, true)
-			}
+			c.sendAck(codec.PUBREL, o.id, codec.Success)
 			continue
 		}
 		f := form{version: c.version, qos: o.qos, retain: o.retain, dup: true, subIDs: o.subIDs}
