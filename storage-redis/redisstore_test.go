@@ -69,46 +69,21 @@ func TestBatchAtomic(t *testing.T) {
 	b := open(t, addr, prefix)
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
-	ctx := t.Context()
-	const keys, rounds = 40, 200
-	names := make([]string, keys)
-	for i := range names {
-		names[i] = prefix + hex.EncodeToString(fmt.Appendf(nil, "atomic/%02d", i)) // the documented key layout
-	}
-	batch := func(gen int) []storage.Op {
-		ops := make([]storage.Op, keys)
-		for i := range ops {
-			ops[i] = storage.Op{Key: fmt.Appendf(nil, "atomic/%02d", i), Value: fmt.Appendf(nil, "%d", gen)}
-		}
-		return ops
-	}
-	require.NoError(t, b.Apply(ctx, batch(0)))
-	done := make(chan error, 1)
-	go func() {
-		for gen := 1; gen <= rounds; gen++ {
-			if err := b.Apply(ctx, batch(gen)); err != nil {
-				done <- err
-				return
+	var names []string
+	storagetest.CheckAtomicBatches(t, b, 200, func(ctx context.Context, keys [][]byte) ([]string, error) {
+		if names == nil {
+			for _, k := range keys {
+				names = append(names, prefix+hex.EncodeToString(k)) // the documented key layout
 			}
 		}
-		done <- nil
-	}()
-	for running := true; running; {
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-			running = false
-		default:
-		}
 		vals, err := c.MGet(ctx, names...).Result()
-		require.NoError(t, err)
-		seen := map[any]bool{}
-		for _, v := range vals {
-			seen[v] = true
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = fmt.Sprint(v)
 		}
-		require.Len(t, seen, 1, "MGET saw a half-applied batch: %v", seen)
-	}
-	require.NoError(t, c.Del(ctx, names...).Err())
+		return out, err
+	})
+	require.NoError(t, c.Del(t.Context(), names...).Err())
 }
 
 func TestPrefixesDoNotOverlap(t *testing.T) {
