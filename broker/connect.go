@@ -233,7 +233,7 @@ func (c *conn) continueAuth(a *codec.Auth) error {
 func (c *conn) handleAuth(a *codec.Auth) error {
 	if a.ReasonCode == codec.ReAuthenticate {
 		m := a.Properties.AuthMethod
-		if m == nil || c.connect.Properties.AuthMethod == nil || *m != *c.connect.Properties.AuthMethod || c.authHook == nil {
+		if m == nil || c.connect == nil || c.connect.Properties.AuthMethod == nil || *m != *c.connect.Properties.AuthMethod || c.authHook == nil {
 			// [MQTT-4.12.1-1] same method as in CONNECT.
 			return c.protocolError(&codec.Error{Packet: codec.AUTH, Field: "authentication method", Code: codec.ProtocolError,
 				Err: errors.New("re-authentication without the CONNECT's method")})
@@ -315,6 +315,12 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 		_ = c.nc.SetReadDeadline(time.Time{})
 	}
 	c.lastDeadln = time.Time{}
+	if pk.Properties.AuthMethod == nil {
+		// Only re-authentication needs the CONNECT again; without it the
+		// packet (will payload, password, properties) is not kept for the
+		// life of the connection.
+		c.connect = nil
+	}
 
 	// attach returned with sess.mu held, so the CONNACK is queued before
 	// any message routed to the session [MQTT-3.2.0-1].
