@@ -20,8 +20,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// DefaultWebSocketPath is the HTTP path a WebSocket listener upgrades on
-// when WebSocketOptions.Path is empty.
+// DefaultWebSocketPath is the path a WebSocket listener advertises when
+// WebSocketOptions.Path is empty; such a listener upgrades on every path,
+// as Mosquitto and most brokers do, since clients differ ("/mqtt" for
+// Paho and most libraries, "/" for others).
 const DefaultWebSocketPath = "/mqtt"
 
 // defaultMaxMessageSize matches the broker's default maximum packet size.
@@ -34,7 +36,8 @@ var Subprotocols = []string{"mqtt", "mqttv3.1"}
 
 // WebSocketOptions configure a WebSocket listener.
 type WebSocketOptions struct {
-	// Path is the HTTP path clients connect to. Default "/mqtt".
+	// Path, when set, is the only HTTP path clients may upgrade on (others
+	// get 404). Empty accepts every path and advertises DefaultWebSocketPath.
 	Path string
 	// AllowedOrigins lists the Origin header values accepted besides the
 	// listener's own origin: full origins ("https://app.example.com") or
@@ -90,9 +93,6 @@ func ListenWebSocket(id, addr string, opts WebSocketOptions) (*WebSocket, error)
 // NewWebSocket returns a WebSocket listener named id accepting on ln (which
 // must not already be wrapped in TLS; set opts.TLSConfig instead).
 func NewWebSocket(id string, ln net.Listener, opts WebSocketOptions) *WebSocket {
-	if opts.Path == "" {
-		opts.Path = DefaultWebSocketPath
-	}
 	if opts.MaxMessageSize <= 0 {
 		opts.MaxMessageSize = defaultMaxMessageSize
 	}
@@ -114,10 +114,14 @@ func NewWebSocket(id string, ln net.Listener, opts WebSocketOptions) *WebSocket 
 		Subprotocols:     Subprotocols,
 		CheckOrigin:      w.checkOrigin,
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc(opts.Path, w.serveHTTP)
+	var handler http.Handler = http.HandlerFunc(w.serveHTTP)
+	if opts.Path != "" {
+		mux := http.NewServeMux()
+		mux.Handle(opts.Path, handler)
+		handler = mux
+	}
 	w.hs = &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: opts.HandshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
@@ -130,8 +134,14 @@ func (w *WebSocket) ID() string { return w.id }
 // Addr returns the address the listener accepts on.
 func (w *WebSocket) Addr() net.Addr { return w.ln.Addr() }
 
-// Path returns the HTTP path clients connect to.
-func (w *WebSocket) Path() string { return w.opts.Path }
+// Path returns the HTTP path clients connect to: the configured one, or
+// DefaultWebSocketPath for a listener that accepts every path.
+func (w *WebSocket) Path() string {
+	if w.opts.Path == "" {
+		return DefaultWebSocketPath
+	}
+	return w.opts.Path
+}
 
 // Serve accepts WebSocket upgrades and calls handle for each connection,
 // on the connection's own HTTP goroutine, until Close; it then returns nil.

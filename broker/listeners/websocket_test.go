@@ -149,12 +149,39 @@ func TestWebSocketOriginAndSubprotocol(t *testing.T) {
 	}
 }
 
-func TestWebSocketWrongPath(t *testing.T) {
+// Without a configured path every path upgrades (clients differ: "/mqtt",
+// "/"); a configured path is the only one.
+func TestWebSocketPaths(t *testing.T) {
+	tests := []struct {
+		name, path, dial string
+		wantCode         int
+	}{
+		{name: "default listener, /mqtt", dial: "/mqtt", wantCode: http.StatusSwitchingProtocols},
+		{name: "default listener, root", dial: "/", wantCode: http.StatusSwitchingProtocols},
+		{name: "default listener, any path", dial: "/other/path", wantCode: http.StatusSwitchingProtocols},
+		{name: "configured path", path: "/ws", dial: "/ws", wantCode: http.StatusSwitchingProtocols},
+		{name: "other path than configured", path: "/ws", dial: "/mqtt", wantCode: http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := listenWS(t, listeners.WebSocketOptions{Path: tt.path})
+			startBroker(t, nil, l)
+			ws, resp, err := dialWS(t, "ws://"+l.Addr().String()+tt.dial, nil, nil)
+			require.NotNil(t, resp, "dial: %v", err)
+			_ = resp.Body.Close()
+			require.Equal(t, tt.wantCode, resp.StatusCode)
+			if tt.wantCode != http.StatusSwitchingProtocols {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			pc := connectPaho(t, listeners.NewClientConn(ws), "ws-path")
+			pc.roundTrip(t, "ws/path", "hello on "+tt.dial)
+		})
+	}
 	l := listenWS(t, listeners.WebSocketOptions{})
-	startBroker(t, nil, l)
-	_, resp, err := dialWS(t, "ws://"+l.Addr().String()+"/other", nil, nil)
-	require.Error(t, err)
-	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.Equal(t, listeners.DefaultWebSocketPath, l.Path())
+	require.NoError(t, l.Close())
 }
 
 func TestWebSocketCloseWithoutServe(t *testing.T) {

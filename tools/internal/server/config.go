@@ -45,7 +45,8 @@ type ListenerConfig struct {
 	Address string `yaml:"address"`
 	// TLS is required for tls and wss.
 	TLS *TLSConfig `yaml:"tls"`
-	// Path is the WebSocket path (ws, wss); default /mqtt.
+	// Path is the only WebSocket path accepted (ws, wss); empty accepts
+	// every path.
 	Path string `yaml:"path"`
 	// AllowedOrigins are the browser origins accepted besides same-origin
 	// (ws, wss); "*" accepts all.

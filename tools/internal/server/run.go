@@ -53,7 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: wrenmq [flags]\n\n"+
-			"With no flags wrenmq serves MQTT on %s (TCP) and %s (WebSocket, path /mqtt),\n"+
+			"With no flags wrenmq serves MQTT on %s (TCP) and %s (WebSocket, any path, e.g. /mqtt),\n"+
 			"in memory, allowing anonymous clients because it listens on loopback only.\n"+
 			"Addresses take host:port; port 0 picks a free port (logged); \"off\" disables.\n"+
 			"Flags override the configuration file. See tools/README.md.\n\nFlags:\n", DefaultTCPAddr, DefaultWSAddr)
@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.check, "check-config", "", "validate the configuration `file` and exit")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	fs.Var(optString{&f.tcp}, "tcp", "MQTT over TCP on `addr` (replaces the file's tcp listeners; off: none) (default "+DefaultTCPAddr+" without -config)")
-	fs.Var(optString{&f.ws}, "ws", "MQTT over WebSocket on `addr`, path /mqtt (replaces the file's ws listeners; off: none) (default "+DefaultWSAddr+" without -config)")
+	fs.Var(optString{&f.ws}, "ws", "MQTT over WebSocket on `addr`, any path (replaces the file's ws listeners; off: none) (default "+DefaultWSAddr+" without -config)")
 	fs.Var(optString{&f.http}, "http", "HTTP endpoint for /stats, /healthz, /readyz and /metrics on `addr` (off: none) (default off)")
 	fs.Var(optString{&f.logLevel}, "log-level", "log `level`: debug, info, warn, error (default info)")
 	fs.Var(optString{&f.logFormat}, "log-format", "log `format`: text or json (default text)")
