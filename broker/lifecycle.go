@@ -122,10 +122,43 @@ func (c *conn) detachFrom(code codec.ReasonCode) (normalEnd bool) {
 	c.detached = true
 	normalEnd = c.normalEnd
 	c.closeMu.Unlock()
-	if !normalEnd {
-		c.shutdown(code)
+	if normalEnd {
+		return true
 	}
+	// A client that sent DISCONNECT and reconnected at once may have its
+	// new CONNECT handled before the old connection's reader has read the
+	// DISCONNECT: look for it among the bytes still unread on the socket,
+	// so that the will of a normal disconnect is not published.
+	normalEnd = c.disconnectPending()
+	c.shutdown(code)
 	return normalEnd
+}
+
+// disconnectPending reports whether a DISCONNECT with reason 0x00 (any
+// well-formed DISCONNECT before v5) waits unread on the connection's
+// socket, after at most a few packets. Bytes the reader has already read
+// but not yet handled are not seen: this narrows the race, it does not
+// close it.
+func (c *conn) disconnectPending() bool {
+	if c.raw == nil {
+		return false
+	}
+	var buf [512]byte
+	n := peekPending(c.raw, buf[:])
+	for off := 0; off < n; {
+		h, hn, err := codec.ParseHeader(buf[off:n])
+		if err != nil {
+			return false
+		}
+		if h.Type == codec.DISCONNECT {
+			if h.RemainingLength == 0 {
+				return true
+			}
+			return c.version == codec.V5 && off+hn < n && codec.ReasonCode(buf[off+hn]) == codec.NormalDisconnection
+		}
+		off += hn + h.RemainingLength
+	}
+	return false
 }
 
 // detach runs when connection c ends: the session keeps its state for

@@ -22,3 +22,20 @@ func waitReadable(rc syscall.RawConn, peek *[1]byte) error {
 		return errno != syscall.EAGAIN && errno != syscall.EINTR
 	})
 }
+
+// peekPending copies into buf, without consuming them, the bytes waiting
+// unread on rc's socket, and returns how many; 0 when there are none or
+// rc is not a socket. It never blocks, and may run while another goroutine
+// reads rc.
+func peekPending(rc syscall.RawConn, buf []byte) int {
+	n := 0
+	_ = rc.Control(func(fd uintptr) {
+		r, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd,
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		if errno == 0 {
+			n = int(r)
+		}
+	})
+	return n
+}
