@@ -7,6 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 fuzztime="${1:-5s}"
-for target in FuzzReader FuzzDecode FuzzTopicMatch; do
+for target in FuzzReader FuzzDecode FuzzTopicMatch FuzzServer; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" ./
 done
