@@ -3,23 +3,29 @@
 # Copyright (c) 2026 The wrenmq Authors
 #
 # Installs the Debian packages the tests need, when missing. Idempotent.
-# Each line of NEEDED is "command package": the package is installed when
-# the command is not on PATH.
+# Each line of NEEDED is "command package" (the package is installed when
+# the command is not on PATH) or "/path package" (when the file is missing).
 set -euo pipefail
 
 NEEDED=(
   "redis-server redis-server"
   "chromium chromium"
   "mosquitto mosquitto"
+  "/usr/share/nodejs/mqtt/package.json node-mqtt" # MQTT.js, for the interop test
 )
 
 missing=()
 for pair in "${NEEDED[@]}"; do
-  cmd=${pair%% *}
+  what=${pair%% *}
   pkg=${pair##* }
-  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
-    missing+=("$pkg")
-  fi
+  case "$what" in
+    /*) [ -e "$what" ] || missing+=("$pkg") ;;
+    *)
+      if ! command -v "$what" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$what" ]; then
+        missing+=("$pkg")
+      fi
+      ;;
+  esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
