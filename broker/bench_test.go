@@ -327,3 +327,58 @@ func TestIdleClientsHelper(t *testing.T) {
 	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
+
+// BenchmarkConnect opens connections (TCP connect, CONNECT, CONNACK) from
+// 8 goroutines and keeps them open, like the loadtest idle scenario; the
+// client side runs in this process too, so compare runs, not absolutes.
+// Connections are closed, off the clock, every 2,000.
+func BenchmarkConnect(b *testing.B) {
+	if !raiseNoFile(2*2000 + 200) {
+		b.Skip("RLIMIT_NOFILE cannot be raised for the connect benchmark")
+	}
+	ts := startServer(b, broker.Options{})
+	const batch, dialers = 2000, 8
+	var next atomic.Int64
+	conns := make([]net.Conn, 0, batch)
+	var mu sync.Mutex
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(batch, b.N-done)
+		next.Store(0)
+		var wg sync.WaitGroup
+		for range dialers {
+			wg.Go(func() {
+				var ack [4]byte
+				for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+					nc, err := net.Dial("tcp", ts.addr)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					pk, _ := codec.Append(nil, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "c" + strconv.Itoa(done+int(i)), CleanStart: true}, codec.V311)
+					if _, err := nc.Write(pk); err != nil {
+						b.Error(err)
+						return
+					}
+					if _, err := io.ReadFull(nc, ack[:]); err != nil || ack[3] != 0 {
+						b.Errorf("CONNACK: % x %v", ack, err)
+						return
+					}
+					mu.Lock()
+					conns = append(conns, nc)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		done += n
+		b.StopTimer()
+		for _, nc := range conns {
+			_ = nc.Close()
+		}
+		conns = conns[:0]
+		eventually(b, func() bool { return ts.Info().ClientsConnected == 0 }, "connections closed")
+		b.StartTimer()
+	}
+}
