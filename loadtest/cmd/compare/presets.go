@@ -32,6 +32,10 @@ func presets(quick bool) []preset {
 		{"shared", scenario.Config{Kind: scenario.Shared, Publishers: 4, Subscribers: 10, Messages: 5000, QoS: 1}},
 		{"retained", scenario.Config{Kind: scenario.Retained, Messages: 10000, QoS: 1}},
 		{"idle", scenario.Config{Kind: scenario.Idle, Connections: 10000}},
+		// A connection storm: as idle with 128 connections opening at once,
+		// beyond a listen backlog of 100 (Mosquitto's). Informational: the
+		// issue's idle targets are checked on "idle" only.
+		{"idle-storm", scenario.Config{Kind: scenario.Idle, Connections: 10000, Dialers: 128}},
 	}
 	for i := range ps {
 		c := &ps[i].cfg

@@ -107,10 +107,17 @@ func (c Config) Name() string {
 	case Retained:
 		return fmt.Sprintf("retained %d q%d %s", c.Messages, c.QoS, v)
 	case Idle:
+		if c.Dialers > 0 && c.Dialers != DefaultDialers {
+			return fmt.Sprintf("idle %d %s, %d dialers", c.Connections, v, c.Dialers)
+		}
 		return fmt.Sprintf("idle %d %s", c.Connections, v)
 	}
 	return string(c.Kind)
 }
+
+// DefaultDialers is how many connections are opened in parallel unless
+// Config.Dialers says otherwise.
+const DefaultDialers = 32
 
 // withDefaults fills zero fields and checks the rest.
 func (c Config) withDefaults() (Config, error) {
@@ -140,7 +147,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxDuration = 10 * time.Minute
 	}
 	if c.Dialers <= 0 {
-		c.Dialers = 32
+		c.Dialers = DefaultDialers
 	}
 	if c.Settle <= 0 {
 		c.Settle = 2 * time.Second
