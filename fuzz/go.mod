@@ -6,6 +6,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	github.com/wrenmq/wrenmq/broker v0.0.0
 	github.com/wrenmq/wrenmq/codec v0.0.0
+	go.uber.org/goleak v1.3.0
 	pgregory.net/rapid v1.3.0
 )
 
