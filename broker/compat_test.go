@@ -157,9 +157,19 @@ func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
 // TestPublisherBackpressure: a publisher pipelining QoS 1 messages faster
 // than a (reading) subscriber with a small receive maximum can take them
 // is paced by the subscriber's queue instead of overflowing it: nothing is
-// dropped although the queue bound is far below the message count.
+// dropped although the queue bound, in messages or in bytes, is far below
+// what is published.
 func TestPublisherBackpressure(t *testing.T) {
-	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedMessages: 40}})
+	for name, limits := range map[string]broker.Limits{
+		"messages": {MaxQueuedMessages: 40},
+		"bytes":    {MaxQueuedBytes: 40 * 68}, // 40 messages as accounted (topic + payload + 64)
+	} {
+		t.Run(name, func(t *testing.T) { testPublisherBackpressure(t, limits) })
+	}
+}
+
+func testPublisherBackpressure(t *testing.T, limits broker.Limits) {
+	srv := startServer(t, broker.Options{Limits: limits})
 	addr := srv.addr
 	sub, _ := dialPersist(t, addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "bp-sub", CleanStart: true,
 		Properties: codec.Properties{ReceiveMaximum: codec.Ptr(uint16(4))}})

@@ -121,6 +121,12 @@ type Limits struct {
 	// delivery (offline, or waiting for an inflight slot). Messages beyond
 	// it are dropped and counted. Default 10,000.
 	MaxQueuedMessages int
+	// MaxQueuedBytes bounds the size (topics and payloads) of the
+	// messages a session holds for later delivery, like MaxQueuedMessages:
+	// beyond it messages are dropped and counted, and publishers are paced
+	// from half of it. A message alone in the queue is always kept.
+	// Default 64 MiB.
+	MaxQueuedBytes int
 	// OutboundHighWater is the outbound queue size (bytes) past which a
 	// publisher delivering to that client waits for it to drain to a
 	// quarter of it before reading more (bounded by PublishBackpressure).
@@ -215,6 +221,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxQueuedMessages <= 0 {
 		l.MaxQueuedMessages = defaultMaxQueued
+	}
+	if l.MaxQueuedBytes <= 0 {
+		l.MaxQueuedBytes = 64 << 20
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions

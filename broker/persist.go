@@ -294,6 +294,7 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 		}
 		m, qos, retain, subIDs := restoredMessage(&q.Message)
 		sess.queue = append(sess.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: q.Seq})
+		sess.queueSize += m.size
 		sess.seq = max(sess.seq, q.Seq)
 		s.stats.queued.Add(1)
 	}

@@ -57,6 +57,42 @@ func TestOfflineQueue(t *testing.T) {
 	}
 }
 
+// TestOfflineQueueBytes: the queue of an offline session is also bounded
+// in bytes (MaxQueuedBytes): messages beyond it are dropped and counted,
+// the ones kept are delivered in order, and a message alone in the queue
+// is kept even when larger than the bound.
+func TestOfflineQueueBytes(t *testing.T) {
+	dc := make(disconnects, 4)
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedBytes: 5000}}, dc)
+	c := connectC(t, ts, codec.V5, "qb", persistent(60))
+	c.sub("qb/#", 1)
+	c.close()
+	dc.wait(t, "qb")
+	pub := connectC(t, ts, codec.V5, "qb-pub")
+	dropped := ts.Info().MessagesDropped
+	payload := bytes.Repeat([]byte("x"), 1000) // about 1,070 bytes each as accounted
+	for i := range 10 {
+		pub.pubP(&codec.Publish{Topic: "qb/" + fmt.Sprint(i), QoS: 1, Payload: payload})
+	}
+	c, ack := connect(t, ts, codec.V5, "qb", persistent(60))
+	require.True(t, ack.SessionPresent)
+	for i := range 4 { // 4 x ~1,070 bytes fit in 5,000, the fifth does not
+		p := c.recv()
+		require.Equal(t, "qb/"+fmt.Sprint(i), p.Topic, "in order, within the bound")
+	}
+	c.barrier()
+	require.EqualValues(t, 6, ts.Info().MessagesDropped-dropped, "overflow counted")
+	c.close()
+	dc.wait(t, "qb")
+
+	pub.pubP(&codec.Publish{Topic: "qb/big", QoS: 1, Payload: bytes.Repeat([]byte("y"), 8000)})
+	c, _ = connect(t, ts, codec.V5, "qb", persistent(0))
+	require.Equal(t, "qb/big", c.recv().Topic, "alone in the queue, kept though larger than the bound")
+	c.barrier()
+	c.disconnect()
+	pub.disconnect()
+}
+
 // dropCounter counts OnPublishDropped calls.
 type dropCounter struct{ n atomic.Int64 }
 

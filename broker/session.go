@@ -60,6 +60,7 @@ type session struct {
 	expiry    uint32 // session expiry interval in seconds
 	inflight  []*outMsg
 	queue     []queued
+	queueSize int // bytes of the queued messages (message.size), bounded by Limits.MaxQueuedBytes
 	nextID    uint16
 	inQoS2    map[uint16]struct{} // inbound QoS 2 ids awaiting PUBREL
 	will      *message
@@ -157,7 +158,7 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 	}
 	if len(s.queue) > 0 || !s.windowOpenLocked(c) {
 		ok := s.enqueueLocked(m, qos, retain, subIDs)
-		if enc != nil && !s.stalled && len(s.queue) >= s.srv.opts.Limits.MaxQueuedMessages/2 {
+		if enc != nil && !s.stalled && s.queueFillLocked() >= 2 {
 			// Tell the publisher to slow down (see waitForRoom).
 			enc.bp.sessions = append(enc.bp.sessions, s)
 		}
@@ -177,8 +178,7 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 // it, and its queue overflows (drops counted) until it drains.
 func (s *session) waitForRoom(timeout time.Duration) {
 	s.mu.Lock()
-	low := s.srv.opts.Limits.MaxQueuedMessages / 4
-	if s.stalled || s.ended || s.conn == nil || len(s.queue) <= low {
+	if s.stalled || s.ended || s.conn == nil || s.queueFillLocked() == 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -193,10 +193,10 @@ func (s *session) waitForRoom(timeout time.Duration) {
 	case <-room:
 	case <-t.C:
 		s.mu.Lock()
-		if len(s.queue) > low && !s.ended {
+		if s.queueFillLocked() > 0 && !s.ended {
 			s.stalled = true
 			s.srv.log.Warn("subscriber stalled: publishers no longer wait for it and its queue may overflow",
-				"client", s.id, "queued", len(s.queue))
+				"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
 		}
 		s.mu.Unlock()
 	}
@@ -214,7 +214,7 @@ func (s *session) releaseWaitersLocked() {
 // signalRoomLocked wakes publishers waiting in waitForRoom once the queue
 // is below a quarter full.
 func (s *session) signalRoomLocked() {
-	if len(s.queue) > s.srv.opts.Limits.MaxQueuedMessages/4 {
+	if s.queueFillLocked() > 0 {
 		return
 	}
 	s.stalled = false
@@ -231,15 +231,33 @@ func (s *session) windowOpenLocked(c *conn) bool {
 	return n < int(c.clientReceiveMax) && n < s.srv.opts.Limits.MaxInflight
 }
 
-// enqueueLocked queues a message for later delivery, within the bound.
+// queueFillLocked says how full the session queue is, by message count or
+// bytes, whichever is fuller: 0 up to a quarter of the limits, 1 up to
+// half, 2 beyond (publishers then wait, see waitForRoom).
+func (s *session) queueFillLocked() int {
+	l := &s.srv.opts.Limits
+	switch {
+	case len(s.queue) >= l.MaxQueuedMessages/2 || s.queueSize >= l.MaxQueuedBytes/2:
+		return 2
+	case len(s.queue) > l.MaxQueuedMessages/4 || s.queueSize > l.MaxQueuedBytes/4:
+		return 1
+	}
+	return 0
+}
+
+// enqueueLocked queues a message for later delivery, within the bounds
+// (Limits.MaxQueuedMessages and MaxQueuedBytes; a message alone in the
+// queue is always taken).
 func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32) bool {
-	if len(s.queue) >= s.srv.opts.Limits.MaxQueuedMessages {
+	l := &s.srv.opts.Limits
+	if len(s.queue) >= l.MaxQueuedMessages || (len(s.queue) > 0 && s.queueSize+m.size > l.MaxQueuedBytes) {
 		s.noteDropLocked(m, DropQueueFull)
 		return false
 	}
 	s.seq++
 	q := queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: s.seq}
 	s.queue = append(s.queue, q)
+	s.queueSize += m.size
 	s.srv.stats.queued.Add(1)
 	s.srv.saveQueuedLocked(s, &q)
 	return true
@@ -302,6 +320,7 @@ func (s *session) requeueLocked(q queued) {
 		s.srv.saveQueuedLocked(s, &q)
 	}
 	s.queue = append(s.queue, q)
+	s.queueSize += q.msg.size
 	s.srv.stats.queued.Add(1)
 }
 
@@ -353,6 +372,7 @@ func (s *session) pumpLocked(c *conn) {
 		q := s.queue[sent]
 		if q.msg.expired(now) {
 			sent++
+			s.queueSize -= q.msg.size
 			s.srv.stats.queued.Add(-1)
 			s.srv.deleteQueuedLocked(s, q.seq)
 			s.noteDropLocked(q.msg, DropExpired)
@@ -373,11 +393,13 @@ func (s *session) pumpLocked(c *conn) {
 			if len(s.queue) > n {
 				// It was put back at the end: the connection is full.
 				s.queue = s.queue[:n]
+				s.queueSize -= q.msg.size
 				s.srv.stats.queued.Add(-1)
 				break
 			}
 		}
 		sent++
+		s.queueSize -= q.msg.size
 		s.srv.stats.queued.Add(-1)
 	}
 	if sent > 0 {

@@ -93,6 +93,7 @@ type LimitsConfig struct {
 	MaxOutboundBytes          *int      `yaml:"max_outbound_bytes"`
 	MaxInflight               *int      `yaml:"max_inflight"`
 	MaxQueuedMessages         *int      `yaml:"max_queued_messages"`
+	MaxQueuedBytes            *int      `yaml:"max_queued_bytes"`
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`
 	MaxSubscriptionsPerClient *int      `yaml:"max_subscriptions_per_client"`
 	MaxRetained               *int      `yaml:"max_retained"`

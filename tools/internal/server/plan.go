@@ -348,6 +348,7 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 		bad(fmt.Sprintf("%d is more than 65535", *lc.MaxInflight), "limits", "max_inflight")
 	}
 	positive(lc.MaxQueuedMessages, "max_queued_messages", &ol.MaxQueuedMessages)
+	positive(lc.MaxQueuedBytes, "max_queued_bytes", &ol.MaxQueuedBytes)
 	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
 	positive(lc.MaxRetained, "max_retained", &ol.MaxRetained)
 	positive(lc.MaxRetainedBytes, "max_retained_bytes", &ol.MaxRetainedBytes)
