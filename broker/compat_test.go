@@ -355,3 +355,19 @@ func TestRetainedStoreBounds(t *testing.T) {
 	require.Equal(t, int64(1), srv.Info().Retained)
 	require.Equal(t, int64(2), srv.Info().MessagesDropped)
 }
+
+// TestRetainedBytesCountProperties: user properties count towards
+// MaxRetainedBytes (with their per-item overhead), so that messages made
+// of properties cannot fill memory past the bound.
+func TestRetainedBytesCountProperties(t *testing.T) {
+	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxRetainedBytes: 10 << 10}})
+	props := codec.Properties{}
+	for i := range 100 {
+		props.User = append(props.User, codec.UserProperty{Key: "k", Value: fmt.Sprint(i)})
+	}
+	for i := range 4 { // each about 3.5 KiB as accounted, though its payload is one byte
+		require.NoError(t, srv.PublishPacket(&codec.Publish{Topic: fmt.Sprint("rp/", i), Retain: true, Payload: []byte("x"), Properties: props}))
+	}
+	require.Equal(t, int64(2), srv.Info().Retained)
+	require.Equal(t, int64(2), srv.Info().MessagesDropped)
+}

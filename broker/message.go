@@ -44,8 +44,28 @@ func newMessage(p *codec.Publish, origin string, maxExpiry uint32, now time.Time
 	if exp > 0 {
 		m.expires = now.Add(time.Duration(exp) * time.Second)
 	}
-	m.size = len(m.pub.Topic) + len(m.pub.Payload) + 64
+	m.size = messageSize(&m.pub)
 	return m
+}
+
+// messageSize approximates the memory a message holds: topic, payload and
+// properties, with the per-item overhead of user properties, so that the
+// byte bounds (retained store, session queues) also hold for messages
+// made mostly of properties.
+func messageSize(p *codec.Publish) int {
+	n := 64 + len(p.Topic) + len(p.Payload)
+	pr := &p.Properties
+	if pr.ContentType != nil {
+		n += 16 + len(*pr.ContentType)
+	}
+	if pr.ResponseTopic != nil {
+		n += 16 + len(*pr.ResponseTopic)
+	}
+	n += len(pr.CorrelationData)
+	for _, u := range pr.User {
+		n += 32 + len(u.Key) + len(u.Value)
+	}
+	return n
 }
 
 // hasProperties reports whether any property is set, cheaply for the

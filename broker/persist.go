@@ -81,7 +81,7 @@ func restoredMessage(sm *storage.Message) (m *message, qos codec.QoS, retain boo
 	m.pub.Properties.TopicAlias = nil
 	m.pub.PacketID = 0
 	m.pub.Dup = false
-	m.size = len(m.pub.Topic) + len(m.pub.Payload) + 64
+	m.size = messageSize(&m.pub)
 	return m, qos, retain, subIDs
 }
 
