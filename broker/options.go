@@ -144,6 +144,11 @@ type Limits struct {
 	// MaxSubscriptionsPerClient bounds subscriptions per session; beyond it
 	// SUBACK carries 0x97 quota exceeded. Default 10,000.
 	MaxSubscriptionsPerClient int
+	// MaxSubscriptionBytes bounds the memory of a session's subscriptions,
+	// counted as the filters' lengths plus 128 bytes per level (a node of
+	// the topic index); beyond it SUBACK carries 0x97 quota exceeded.
+	// Default 16 MiB.
+	MaxSubscriptionBytes int
 	// MaxTopicLevels bounds the number of levels in a topic name or
 	// filter (as Mosquitto does); deeper ones are refused with 0x90 or
 	// 0x8F. Default 200.
@@ -227,6 +232,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions
+	}
+	if l.MaxSubscriptionBytes <= 0 {
+		l.MaxSubscriptionBytes = 16 << 20
 	}
 	if l.OutboundHighWater <= 0 {
 		l.OutboundHighWater = 64 << 10

@@ -257,6 +257,7 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 		}
 		if !s.topics.Subscribe(topicsSub(sub.ClientID, filter, group, sub)) {
 			sess.subCount++
+			sess.subBytes += subscriptionCost(sub.Filter)
 		}
 	}
 	for _, in := range snap.Inflight {

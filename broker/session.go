@@ -69,6 +69,7 @@ type session struct {
 	willTimer *timerHandle // will delay, nil when none
 	ended     bool         // removed from the server; deliveries are refused
 	subCount  int
+	subBytes  int // subscriptionCost of every subscription, bounded by Limits.MaxSubscriptionBytes
 	username  string
 	seq       uint64        // last storage sequence number used
 	stored    bool          // a session record was written to storage

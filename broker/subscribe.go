@@ -120,7 +120,10 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	qos := min(sub.QoS, caps.MaximumQoS) // [MQTT-3.2.2-10]
 	sess := c.sess
 	sess.mu.Lock()
-	if sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient {
+	// A new subscription must fit the quotas; replacing one always does.
+	cost := subscriptionCost(sub.Filter)
+	if !s.topics.Has(c.info.ID, group, filter) &&
+		(sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient || sess.subBytes+cost > s.opts.Limits.MaxSubscriptionBytes) {
 		sess.mu.Unlock()
 		return c.failure(codec.QuotaExceeded), nil
 	}
@@ -136,6 +139,7 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	}) // [MQTT-3.8.4-3] a subscription with the same filter is replaced.
 	if !existed {
 		sess.subCount++
+		sess.subBytes += cost
 	}
 	s.saveSubscriptionLocked(sess, sub, qos, subID)
 	sess.mu.Unlock()
@@ -148,6 +152,12 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 		}
 	}
 	return codec.ReasonCode(qos), nil
+}
+
+// subscriptionCost approximates the memory a subscription holds: its
+// filter and a node of the topic index per level.
+func subscriptionCost(filter string) int {
+	return len(filter) + 128*(strings.Count(filter, "/")+1)
 }
 
 // handleUnsubscribe handles UNSUBSCRIBE [MQTT-3.10.4-4] [MQTT-3.10.4-5].
@@ -171,6 +181,7 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 		sess.mu.Lock()
 		if s.topics.Unsubscribe(c.info.ID, group, filter) {
 			sess.subCount--
+			sess.subBytes -= subscriptionCost(f)
 			s.deleteSubscriptionLocked(sess, f)
 			codes[i] = codec.Success
 		} else {

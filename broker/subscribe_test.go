@@ -221,3 +221,37 @@ func TestUnsubscribe(t *testing.T) {
 	}
 	require.Zero(t, ts.Info().Subscriptions)
 }
+
+// TestSubscriptionQuotas: a session's subscriptions are bounded in number
+// (MaxSubscriptionsPerClient) and in memory (MaxSubscriptionBytes: filter
+// lengths plus 128 bytes per level); a new subscription beyond either gets
+// 0x97 quota exceeded, replacing an existing one always works, and
+// unsubscribing makes room.
+func TestSubscriptionQuotas(t *testing.T) {
+	tests := []struct {
+		name    string
+		limits  broker.Limits
+		filters []string // the last one exceeds the quota
+	}{
+		{name: "count", limits: broker.Limits{MaxSubscriptionsPerClient: 3}, filters: []string{"q/a", "q/b", "q/c", "q/d"}},
+		// each x/x/x/x/x costs 9 + 5*128 = 649 bytes: three fit in 2,000
+		{name: "bytes", limits: broker.Limits{MaxSubscriptionBytes: 2000}, filters: []string{"a/x/x/x/x", "b/x/x/x/x", "c/x/x/x/x", "d/x/x/x/x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, broker.Options{Limits: tt.limits})
+			c := connectC(t, ts, codec.V5, "quota")
+			n := len(tt.filters) - 1
+			for _, f := range tt.filters[:n] {
+				require.Equal(t, []codec.ReasonCode{codec.GrantedQoS1}, c.subscribe(codec.Subscription{Filter: f, QoS: 1}))
+			}
+			last := codec.Subscription{Filter: tt.filters[n], QoS: 1}
+			require.Equal(t, []codec.ReasonCode{codec.QuotaExceeded}, c.subscribe(last))
+			require.Equal(t, []codec.ReasonCode{codec.GrantedQoS0}, c.subscribe(codec.Subscription{Filter: tt.filters[0]}), "replacing fits")
+			require.EqualValues(t, n, ts.Info().Subscriptions, "the refused subscription was not kept")
+			c.send(&codec.Unsubscribe{PacketID: c.nextID(), Filters: []string{tt.filters[1]}})
+			require.Equal(t, []codec.ReasonCode{codec.Success}, expectT[*codec.Unsuback](c).ReasonCodes)
+			require.Equal(t, []codec.ReasonCode{codec.GrantedQoS1}, c.subscribe(last), "room after unsubscribing")
+		})
+	}
+}

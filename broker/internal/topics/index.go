@@ -107,6 +107,15 @@ func (ix *Index) Subscribe(s Sub) (existed bool) {
 	return existed
 }
 
+// Has reports whether client has a subscription to filter in group (""
+// for a non-shared subscription).
+func (ix *Index) Has(client, group, filter string) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.clients[client][subKey{group, filter}]
+	return ok
+}
+
 // Unsubscribe removes the subscription of client to filter in group ("" for
 // a non-shared subscription) and reports whether it existed.
 func (ix *Index) Unsubscribe(client, group, filter string) bool {

@@ -202,3 +202,15 @@ func TestConcurrentMatchAndSubscribe(t *testing.T) {
 	ix.RemoveClient("w1")
 	assert.Equal(t, 1, ix.Count())
 }
+
+func TestHas(t *testing.T) {
+	ix := topics.New()
+	ix.Subscribe(topics.Sub{Client: "c", Filter: "a/+"})
+	ix.Subscribe(topics.Sub{Client: "c", Group: "g", Filter: "a/b"})
+	require.True(t, ix.Has("c", "", "a/+"))
+	require.True(t, ix.Has("c", "g", "a/b"))
+	require.False(t, ix.Has("c", "", "a/b"), "shared and plain subscriptions are distinct")
+	require.False(t, ix.Has("d", "", "a/+"))
+	ix.Unsubscribe("c", "", "a/+")
+	require.False(t, ix.Has("c", "", "a/+"))
+}

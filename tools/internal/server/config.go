@@ -96,6 +96,7 @@ type LimitsConfig struct {
 	MaxQueuedBytes            *int      `yaml:"max_queued_bytes"`
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`
 	MaxSubscriptionsPerClient *int      `yaml:"max_subscriptions_per_client"`
+	MaxSubscriptionBytes      *int      `yaml:"max_subscription_bytes"`
 	MaxRetained               *int      `yaml:"max_retained"`
 	MaxRetainedBytes          *int      `yaml:"max_retained_bytes"`
 	MaxTopicLevels            *int      `yaml:"max_topic_levels"`
