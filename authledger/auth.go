@@ -34,25 +34,50 @@ func (l *Ledger) authRuleFor(clientID, username, remote string) *authRule {
 	return nil
 }
 
+// dummyHash is the bcrypt hash (bcrypt.DefaultCost) of a password nobody
+// uses. A client refused without any hash being compared (an unknown user
+// that sent a password, say) has its password compared against it, so
+// that the refusal takes as long as a wrong password for a known user and
+// its timing does not tell which users exist.
+const dummyHash = "$2a$10$PhFUVPIHSEWQnGSpPRbBKur4CzqWMU.Z7MN9dF9hAujr7Al34dw82"
+
 // authenticate decides a CONNECT that carries no authentication method.
 func (l *Ledger) authenticate(clientID, username, remote string, password []byte, hasPassword bool) verdict {
 	r := l.authRuleFor(clientID, username, remote)
 	switch {
 	case r == nil || !r.allow:
+		l.equalizeTiming(password, hasPassword)
 		return notAuthorized // default deny
 	case r.password == "" && r.scram == nil:
 		return allowed // the rule names no credential
 	case r.password == "" || !hasPassword:
+		l.equalizeTiming(password, hasPassword)
 		return badCredentials // SCRAM-only user, or no password sent
 	case r.plain:
 		if subtle.ConstantTimeCompare([]byte(r.password), password) == 1 {
 			return allowed
 		}
 		return badCredentials
-	case bcrypt.CompareHashAndPassword([]byte(r.password), password) == nil:
+	case l.compareHash([]byte(r.password), password) == nil:
 		return allowed
 	}
 	return badCredentials
+}
+
+// compareHash checks password against a bcrypt hash.
+func (l *Ledger) compareHash(hash, password []byte) error {
+	if l.compare != nil {
+		return l.compare(hash, password)
+	}
+	return bcrypt.CompareHashAndPassword(hash, password)
+}
+
+// equalizeTiming spends the time of a bcrypt comparison on a refusal that
+// needed none, when the client sent a password.
+func (l *Ledger) equalizeTiming(password []byte, hasPassword bool) {
+	if hasPassword {
+		_ = l.compareHash([]byte(dummyHash), password)
+	}
 }
 
 // scramCredentials finds the SCRAM credentials of the first matching rule;

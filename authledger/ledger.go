@@ -73,6 +73,8 @@ type Ledger struct {
 	allowPlaintext bool
 	auth           []authRule
 	acl            []aclRule
+	// compare replaces bcrypt.CompareHashAndPassword in tests.
+	compare func(hash, password []byte) error
 }
 
 // Default returns the access given to topics no ACL rule matches.
