@@ -31,12 +31,13 @@ func safePlaceholder(v string) bool {
 // grant want (it never matches) and widened if it would not (it then denies
 // every topic below the levels before the placeholder), so an odd client id
 // or user name can only ever narrow what the client may do.
-func (l *Ledger) entries(clientID, username, remote string, want Access) []entry {
+func (l *Ledger) entries(id identity, want Access) []entry {
 	var out []entry
+	clientID, username := id.clientID, id.username
 	cOK, uOK := safePlaceholder(clientID), safePlaceholder(username)
 	for i := range l.acl {
 		r := &l.acl[i]
-		if !r.who.match(clientID, username, remote) {
+		if !r.who.match(id) {
 			continue
 		}
 		for j := range r.filters {

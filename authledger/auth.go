@@ -25,9 +25,9 @@ const (
 // authRuleFor returns the first auth rule whose identity fields match, or
 // nil. The first matching rule decides: a later rule is never consulted,
 // even if the password of the first is wrong.
-func (l *Ledger) authRuleFor(clientID, username, remote string) *authRule {
+func (l *Ledger) authRuleFor(id identity) *authRule {
 	for i := range l.auth {
-		if l.auth[i].who.match(clientID, username, remote) {
+		if l.auth[i].who.match(id) {
 			return &l.auth[i]
 		}
 	}
@@ -42,8 +42,8 @@ func (l *Ledger) authRuleFor(clientID, username, remote string) *authRule {
 const dummyHash = "$2a$10$PhFUVPIHSEWQnGSpPRbBKur4CzqWMU.Z7MN9dF9hAujr7Al34dw82"
 
 // authenticate decides a CONNECT that carries no authentication method.
-func (l *Ledger) authenticate(clientID, username, remote string, password []byte, hasPassword bool) verdict {
-	r := l.authRuleFor(clientID, username, remote)
+func (l *Ledger) authenticate(id identity, password []byte, hasPassword bool) verdict {
+	r := l.authRuleFor(id)
 	switch {
 	case r == nil || !r.allow:
 		l.equalizeTiming(password, hasPassword)
@@ -82,8 +82,8 @@ func (l *Ledger) equalizeTiming(password []byte, hasPassword bool) {
 
 // scramCredentials finds the SCRAM credentials of the first matching rule;
 // nil with the verdict to give when there are none.
-func (l *Ledger) scramCredentials(clientID, username, remote string) (*SCRAMCredentials, verdict) {
-	r := l.authRuleFor(clientID, username, remote)
+func (l *Ledger) scramCredentials(id identity) (*SCRAMCredentials, verdict) {
+	r := l.authRuleFor(id)
 	switch {
 	case r == nil || !r.allow:
 		return nil, notAuthorized

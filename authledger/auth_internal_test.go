@@ -39,7 +39,7 @@ func TestRefusalsCompareOneHash(t *testing.T) {
 				n++
 				return bcrypt.CompareHashAndPassword(h, pw)
 			}
-			require.Equal(t, tt.want, l.authenticate("c", tt.username, "127.0.0.1:1", tt.password, tt.password != nil))
+			require.Equal(t, tt.want, l.authenticate(identity{clientID: "c", username: tt.username, remote: "127.0.0.1:1"}, tt.password, tt.password != nil))
 			require.Equal(t, tt.comparisons, n)
 		})
 	}

@@ -4,12 +4,14 @@
 package authledger_test
 
 import (
+	"crypto/x509/pkix"
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/broker"
 	"github.com/wrenmq/wrenmq/codec"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -131,4 +133,48 @@ func TestNilLedgerDeniesAll(t *testing.T) {
 	assert.Equal(t, codec.NotAuthorized, h.OnConnectAuthenticate(client("c", "", ""), connect("c", nil, nil)))
 	assert.False(t, h.OnACLCheck(client("c", "", ""), "a", 1))
 	assert.False(t, h.OnACLCheck(client("c", "", ""), "a", 2))
+}
+
+// cert_cn matches the Common Name of the verified TLS client certificate,
+// in auth and ACL rules alike; a client without one never matches it.
+func TestCertCommonName(t *testing.T) {
+	h := mustHook(t, `
+auth:
+  - cert_cn: 'sensor-*'
+    allow: true
+  - cert_cn: 'admin'
+    username: ops
+    allow: true
+acl:
+  - cert_cn: 'sensor-*'
+    filters:
+      'sensors/%c/#': readwrite
+`)
+	withCert := func(id, user, cn string) *broker.ClientInfo {
+		cl := client(id, user, "192.0.2.1:5000")
+		cl.CertSubject = &pkix.Name{CommonName: cn, Organization: []string{"Acme"}}
+		return cl
+	}
+	ops := "ops"
+	tests := []struct {
+		name string
+		cl   *broker.ClientInfo
+		user *string
+		want codec.ReasonCode
+	}{
+		{"certificate CN matches", withCert("s1", "", "sensor-1"), nil, codec.Success},
+		{"other CN", withCert("s1", "", "printer-1"), nil, codec.NotAuthorized},
+		{"no certificate", client("s1", "", "192.0.2.1:5000"), nil, codec.NotAuthorized},
+		{"CN and user name", withCert("a", "ops", "admin"), &ops, codec.Success},
+		{"CN without the user name", withCert("a", "", "admin"), nil, codec.NotAuthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, h.OnConnectAuthenticate(tt.cl, connect(tt.cl.ID, tt.user, nil)))
+		})
+	}
+	sensor := withCert("s1", "", "sensor-1")
+	assert.True(t, h.OnACLCheck(sensor, "sensors/s1/temp", broker.AccessWrite))
+	assert.False(t, h.OnACLCheck(sensor, "sensors/s2/temp", broker.AccessWrite))
+	assert.False(t, h.OnACLCheck(client("s1", "", "192.0.2.1:5000"), "sensors/s1/temp", broker.AccessWrite), "no certificate, no grant")
 }

@@ -7,16 +7,17 @@
 //
 // # Rules
 //
-// Auth rules are tried in order; the first whose client, username and
-// remote patterns all match (a missing field matches anything) decides the
-// connection: allow: false refuses it with 0x87 Not authorized, a rule with
+// Auth rules are tried in order; the first whose client, username, remote
+// and cert_cn patterns all match (a missing field matches anything; cert_cn
+// is the Common Name of the verified TLS client certificate and never
+// matches a client without one) decides the connection: allow: false refuses it with 0x87 Not authorized, a rule with
 // a password or scram credentials demands them (0x86 Bad user name or
 // password when they are wrong), and when no rule matches the client is
 // refused (0x87). Passwords are bcrypt hashes; plain text is accepted only
 // with allow_plaintext: true, and a warning is logged.
 //
-// ACL rules are also tried in order. Each rule whose client, username and
-// remote patterns match contributes its filters, in document order, to one
+// ACL rules are also tried in order. Each rule whose client, username,
+// remote and cert_cn patterns match contributes its filters, in document order, to one
 // list; the first filter in that list that matches a topic decides the
 // topic (deny, read, write or readwrite). A topic no filter matches gets
 // the ledger's default, which is deny unless the ledger sets default.

@@ -101,7 +101,7 @@ func (h *Hook) OnConnectAuthenticate(cl *broker.ClientInfo, pk *codec.Connect) c
 		username = *pk.Username
 	}
 	l := h.ledger.Load()
-	return h.code(l.authenticate(cl.ID, username, cl.Remote, pk.Password, pk.Password != nil))
+	return h.code(l.authenticate(identityOf(cl, username), pk.Password, pk.Password != nil))
 }
 
 // OnACLCheck grants a publish (AccessWrite) when the first ACL entry whose
@@ -112,9 +112,9 @@ func (h *Hook) OnACLCheck(cl *broker.ClientInfo, topic string, access broker.Acc
 	l := h.ledger.Load()
 	switch access {
 	case broker.AccessWrite:
-		return canPublish(l.entries(cl.ID, cl.Username, cl.Remote, Write), l.dflt, topic)
+		return canPublish(l.entries(identityOf(cl, cl.Username), Write), l.dflt, topic)
 	case broker.AccessRead:
-		return canSubscribe(l.entries(cl.ID, cl.Username, cl.Remote, Read), l.dflt, topic)
+		return canSubscribe(l.entries(identityOf(cl, cl.Username), Read), l.dflt, topic)
 	}
 	return false
 }
@@ -166,7 +166,7 @@ func (h *Hook) scramFirst(cl *broker.ClientInfo, ex *broker.AuthExchange) broker
 	} else if ex.Reauthenticate && cl.Username != "" && cl.Username != user {
 		st.refusal = notAuthorized // re-authentication may not switch users
 	} else {
-		st.cred, st.refusal = h.ledger.Load().scramCredentials(cl.ID, user, cl.Remote)
+		st.cred, st.refusal = h.ledger.Load().scramCredentials(identityOf(cl, user))
 		st.known = st.cred != nil
 	}
 	if !st.known {

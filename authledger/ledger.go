@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/wrenmq/wrenmq/broker"
 )
 
 // Errors a ledger document can fail with; every one reaches the caller
@@ -80,20 +82,43 @@ type Ledger struct {
 // Default returns the access given to topics no ACL rule matches.
 func (l *Ledger) Default() Access { return l.dflt }
 
+// identity is what rules match a client on.
+type identity struct {
+	clientID, username, remote string
+	// certCN is the Common Name of the verified TLS client certificate;
+	// hasCert is false without one.
+	certCN  string
+	hasCert bool
+}
+
+// identityOf builds the identity of cl with the given user name (from the
+// CONNECT, or the SCRAM exchange).
+func identityOf(cl *broker.ClientInfo, username string) identity {
+	id := identity{clientID: cl.ID, username: username, remote: cl.Remote}
+	if cl.CertSubject != nil {
+		id.certCN, id.hasCert = cl.CertSubject.CommonName, true
+	}
+	return id
+}
+
 // who is the identity part of a rule; an empty pattern matches anything.
 type who struct {
 	client, username string // '*' glob patterns
 	remote           *remotePattern
+	certCN           string // '*' glob pattern; only clients with a verified certificate match
 }
 
-func (w *who) match(clientID, username, remote string) bool {
-	if w.client != "" && !globMatch(w.client, clientID) {
+func (w *who) match(id identity) bool {
+	if w.client != "" && !globMatch(w.client, id.clientID) {
 		return false
 	}
-	if w.username != "" && !globMatch(w.username, username) {
+	if w.username != "" && !globMatch(w.username, id.username) {
 		return false
 	}
-	if w.remote != nil && !w.remote.match(remote) {
+	if w.remote != nil && !w.remote.match(id.remote) {
+		return false
+	}
+	if w.certCN != "" && (!id.hasCert || !globMatch(w.certCN, id.certCN)) {
 		return false
 	}
 	return true
@@ -104,7 +129,7 @@ func (w *who) key() string {
 	if w.remote != nil {
 		r = w.remote.raw
 	}
-	return w.client + "\x00" + w.username + "\x00" + r
+	return w.client + "\x00" + w.username + "\x00" + r + "\x00" + w.certCN
 }
 
 // authRule is one entry of the ledger's auth list.

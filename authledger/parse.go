@@ -178,6 +178,16 @@ func (p *parser) whoField(w *who, key string, v *yaml.Node) (bool, error) {
 		}
 		w.remote = &r
 		return true, nil
+	case "cert_cn":
+		s, err := p.str(v)
+		if err != nil {
+			return true, err
+		}
+		if s == "" {
+			return true, p.errf(v, fmt.Errorf("%w: cert_cn pattern is empty (leave the field out to match any)", ErrBadValue))
+		}
+		w.certCN = s
+		return true, nil
 	}
 	return false, nil
 }
@@ -218,7 +228,7 @@ func (p *parser) authRules(n *yaml.Node, allowPlain bool) ([]authRule, error) {
 				}
 				r.scram = c
 			default:
-				return p.errf(k, fmt.Errorf("%w %q (want client, username, remote, password, scram or allow)", ErrUnknownField, key))
+				return p.errf(k, fmt.Errorf("%w %q (want client, username, remote, cert_cn, password, scram or allow)", ErrUnknownField, key))
 			}
 			return nil
 		})
@@ -239,7 +249,7 @@ func (p *parser) authRules(n *yaml.Node, allowPlain bool) ([]authRule, error) {
 		}
 		key := r.who.key()
 		if first, ok := seen[key]; ok {
-			return nil, p.errf(item, fmt.Errorf("%w rule: same client, username and remote as the rule on line %d, which always wins", ErrDuplicate, first))
+			return nil, p.errf(item, fmt.Errorf("%w rule: same client, username, remote and cert_cn as the rule on line %d, which always wins", ErrDuplicate, first))
 		}
 		seen[key] = item.Line
 		rules = append(rules, r)
@@ -309,7 +319,7 @@ func (p *parser) aclRules(n *yaml.Node) ([]aclRule, error) {
 				filtersNode = v
 				return nil
 			}
-			return p.errf(k, fmt.Errorf("%w %q (want client, username, remote or filters)", ErrUnknownField, key))
+			return p.errf(k, fmt.Errorf("%w %q (want client, username, remote, cert_cn or filters)", ErrUnknownField, key))
 		})
 		if err != nil {
 			return nil, err

@@ -173,8 +173,9 @@ func pemFiles(t *testing.T, dir string) (caFile, certFile, keyFile string, clien
 	return caFile, certFile, keyFile, &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{clientCert}, MinVersion: tls.VersionTLS12}
 }
 
-// A configuration file with TLS (client certificates required), secure
-// WebSocket, a Unix socket and an auth ledger reloaded on SIGHUP.
+// A configuration file with TLS (client certificates required, and a
+// ledger rule on the certificate's Common Name), secure WebSocket, a Unix
+// socket and an auth ledger reloaded on SIGHUP.
 func TestConfigFileListenersAndReload(t *testing.T) {
 	dir := t.TempDir()
 	ca, cert, key, clientTLS := pemFiles(t, dir)
@@ -182,7 +183,7 @@ func TestConfigFileListenersAndReload(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(sockDir) })
 	sock := filepath.Join(sockDir, "mqtt.sock")
-	ledger := writeFile(t, dir, "ledger.yaml", "allow_plaintext: true\ndefault: readwrite\nauth:\n  - username: alice\n    password: a-pw\n    allow: true\n")
+	ledger := writeFile(t, dir, "ledger.yaml", "allow_plaintext: true\ndefault: readwrite\nauth:\n  - username: alice\n    password: a-pw\n    allow: true\n  - cert_cn: 'device-*'\n    allow: true\n")
 	cfg := writeFile(t, dir, "wrenmq.yaml", `
 listeners:
   - {type: tcp, address: "127.0.0.1:0"}
@@ -205,6 +206,10 @@ sys_interval: 0s
 	tc, err := tls.Dial("tcp", p.addr(t, "tls"), clientTLS)
 	require.NoError(t, err)
 	connect(t, tc, "tls-client", "alice", "a-pw").echo(t, "t/tls", "over tls")
+	// The client certificate (CN device-9) is the credential: cert_cn rule.
+	tc, err = tls.Dial("tcp", p.addr(t, "tls"), clientTLS)
+	require.NoError(t, err)
+	connect(t, tc, "tls-device", "", "").echo(t, "t/device", "by certificate")
 
 	noCert := clientTLS.Clone()
 	noCert.Certificates = nil
