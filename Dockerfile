@@ -34,7 +34,7 @@ COPY --from=build /out/wrenmq /wrenmq
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 USER nonroot:nonroot
 VOLUME ["/data"]
-# 1883 MQTT over TCP, 1882 MQTT over WebSocket (/mqtt), 8080 stats, health and metrics.
+# 1883 MQTT over TCP, 1882 MQTT over WebSocket (any path, e.g. /mqtt), 8080 stats, health and metrics.
 EXPOSE 1883 1882 8080
 ENTRYPOINT ["/wrenmq"]
 CMD ["-tcp", "0.0.0.0:1883", "-ws", "0.0.0.0:1882", "-http", "0.0.0.0:8080", "-ledger", "/etc/wrenmq/ledger.yaml"]
