@@ -133,9 +133,9 @@ func (c *conn) finish(err error) {
 	c.releaseReadBuf()
 	c.end(err)
 	s := c.srv
-	s.mu.Lock()
+	s.connsMu.Lock()
 	delete(s.conns, c)
-	s.mu.Unlock()
+	s.connsMu.Unlock()
 	s.connWG.Done()
 }
 

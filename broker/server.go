@@ -39,10 +39,15 @@ type Server struct {
 	// before outQueue.mu (see LOCKORDER.md).
 	mu        sync.RWMutex
 	sessions  map[string]*session
-	conns     map[*conn]struct{}
 	listeners []Listener
 	serving   bool
 	closing   bool
+
+	// connsMu guards conns and connsClosed; it is a leaf lock, so that
+	// registering a new connection does not contend with sessions.
+	connsMu     sync.Mutex
+	conns       map[*conn]struct{}
+	connsClosed bool // Close has taken the list: new connections are refused
 
 	connWG   sync.WaitGroup // one per live connection goroutine
 	listenWG sync.WaitGroup // one per listener's Serve
@@ -204,15 +209,15 @@ func (s *Server) ServeConn(listener string, nc net.Conn) {
 
 func (s *Server) handle(listener string, nc net.Conn) {
 	c := newConn(s, nc, listener)
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	s.connsMu.Lock()
+	if s.connsClosed {
+		s.connsMu.Unlock()
 		_ = nc.Close()
 		return
 	}
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
-	s.mu.Unlock()
+	s.connsMu.Unlock()
 	c.serve() // c.finish releases c from conns and connWG
 }
 
@@ -227,11 +232,14 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closing = true
 	listeners := append([]Listener(nil), s.listeners...)
+	s.mu.Unlock()
+	s.connsMu.Lock()
+	s.connsClosed = true
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	s.mu.Unlock()
+	s.connsMu.Unlock()
 
 	var errs []error
 	for _, l := range listeners {
@@ -249,11 +257,11 @@ func (s *Server) Close() error {
 	select {
 	case <-done:
 	case <-time.After(s.opts.WriteTimeout):
-		s.mu.RLock()
+		s.connsMu.Lock()
 		for c := range s.conns {
 			_ = c.nc.Close()
 		}
-		s.mu.RUnlock()
+		s.connsMu.Unlock()
 		<-done
 	}
 	close(s.stop)

@@ -19,6 +19,7 @@ import (
 	_ "net/http/pprof" // the point of this command
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/wrenmq/wrenmq/broker"
@@ -27,7 +28,11 @@ import (
 func main() {
 	tcp := flag.String("tcp", "127.0.0.1:1883", "MQTT TCP listen `address`")
 	pp := flag.String("pprof", "127.0.0.1:6060", "net/http/pprof listen `address`")
+	mutex := flag.Int("mutex", 0, "sample 1 in `n` mutex contention events for /debug/pprof/mutex (0: off)")
+	block := flag.Int("block", 0, "sample blocking events lasting `ns` nanoseconds or more for /debug/pprof/block (0: off)")
 	flag.Parse()
+	runtime.SetMutexProfileFraction(*mutex)
+	runtime.SetBlockProfileRate(*block)
 	if err := run(*tcp, *pp); err != nil {
 		fmt.Fprintln(os.Stderr, "pprofbroker:", err)
 		os.Exit(1)
