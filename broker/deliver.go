@@ -168,10 +168,6 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 			enc.store(f, shared, idOff)
 		}
 	}
-	size := len(header) + len(m.pub.Payload)
-	if c.clientMaxPacket > 0 && size > int(c.clientMaxPacket) {
-		return false
-	}
 	if idOff >= 0 {
 		// Patch the identifier into a private copy of the header.
 		if &header[0] != &arr[0] {
@@ -180,17 +176,7 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 		header[idOff] = byte(id >> 8)
 		header[idOff+1] = byte(id)
 	}
-	if !c.enqueue(header, m.pub.Payload, force) {
-		return false
-	}
-	if f.alias != 0 && !f.aliasOnly {
-		c.rememberAlias(m.pub.Topic, f.alias)
-	}
-	c.srv.stats.messagesOut.Add(1)
-	if len(c.srv.hooks.packetSent) > 0 {
-		c.srv.hooks.onPacketSent(c.info, codec.PUBLISH, size)
-	}
-	return true
+	return c.queuePublish(header, m.pub.Payload, m, f, force)
 }
 
 // sendPublishHooked encodes one PUBLISH for this client after the
@@ -205,11 +191,19 @@ func (c *conn) sendPublishHooked(m *message, f form, id uint16, now time.Time, f
 		out = q
 	}
 	header, _ := out.AppendHeader(nil, f.version)
-	size := len(header) + len(out.Payload)
+	return c.queuePublish(header, out.Payload, m, f, force)
+}
+
+// queuePublish queues one encoded PUBLISH of message m in form f, unless
+// it exceeds the client's Maximum Packet Size [MQTT-3.1.2-24] or the
+// outbound queue refuses it, and accounts for it: the alias it
+// establishes, the sent counter and the OnPacketSent hooks.
+func (c *conn) queuePublish(header, payload []byte, m *message, f form, force bool) bool {
+	size := len(header) + len(payload)
 	if c.clientMaxPacket > 0 && size > int(c.clientMaxPacket) {
 		return false
 	}
-	if !c.enqueue(header, out.Payload, force) {
+	if !c.enqueue(header, payload, force) {
 		return false
 	}
 	if f.alias != 0 && !f.aliasOnly {
