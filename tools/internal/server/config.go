@@ -51,6 +51,10 @@ type ListenerConfig struct {
 	// AllowedOrigins are the browser origins accepted besides same-origin
 	// (ws, wss); "*" accepts all.
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	// optional marks the IPv6 loopback twins of the default listeners:
+	// where they cannot be bound (no IPv6) they are skipped with a log line.
+	optional bool
+
 	// MaxConnectionsPerIP bounds concurrent connections from one IP; 0: none.
 	MaxConnectionsPerIP int `yaml:"max_connections_per_ip"`
 	// ConnectionRate bounds new connections per second; 0: none.

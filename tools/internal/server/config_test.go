@@ -4,7 +4,10 @@
 package server
 
 import (
+	"context"
 	"io"
+	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -127,12 +130,41 @@ func TestNoArgumentsDefaults(t *testing.T) {
 	require.NoError(t, err)
 	_, p, err := load(f, nil)
 	require.NoError(t, err)
-	require.Len(t, p.listeners, 2)
+	require.Len(t, p.listeners, 4)
 	require.Equal(t, ListenerConfig{ID: "tcp", Type: typeTCP, Address: "127.0.0.1:1883"}, p.listeners[0].ListenerConfig)
 	require.Equal(t, ListenerConfig{ID: "ws", Type: typeWS, Address: "127.0.0.1:1882"}, p.listeners[1].ListenerConfig)
+	// The IPv6 loopback twins, skipped where they cannot be bound.
+	require.Equal(t, ListenerConfig{ID: "tcp-ipv6", Type: typeTCP, Address: "[::1]:1883", optional: true}, p.listeners[2].ListenerConfig)
+	require.Equal(t, ListenerConfig{ID: "ws-ipv6", Type: typeWS, Address: "[::1]:1882", optional: true}, p.listeners[3].ListenerConfig)
 	require.True(t, p.allowAll)
 	require.True(t, p.anonymous)
 	require.Equal(t, "memory", p.storage.Backend)
 	require.Empty(t, p.httpAddr, "HTTP is off by default")
 	require.False(t, p.packets)
+}
+
+// An optional listener that cannot be bound (here its port is taken) is
+// skipped and the others serve; a required one fails the start.
+func TestOptionalListenerSkipped(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	for _, optional := range []bool{true, false} {
+		c := &Config{Listeners: []ListenerConfig{
+			{ID: "tcp", Type: typeTCP, Address: "127.0.0.1:0"},
+			{ID: "busy", Type: typeTCP, Address: busy.Addr().String(), optional: optional},
+		}}
+		p, err := c.plan()
+		require.NoError(t, err)
+		inst, err := start(p, slog.New(slog.DiscardHandler), "test")
+		if !optional {
+			require.ErrorContains(t, err, "address already in use")
+			continue
+		}
+		require.NoError(t, err)
+		addrs := inst.srv.ListenerAddrs()
+		require.Contains(t, addrs, "tcp")
+		require.NotContains(t, addrs, "busy")
+		require.NoError(t, inst.stop(context.Background()))
+	}
 }

@@ -48,12 +48,18 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 			}
 		}
 	}()
+	listening := p.listeners[:0:0]
 	for _, lp := range p.listeners {
 		l, err := bind(lp, maxPacket, log)
+		if err != nil && lp.optional {
+			log.Info("optional listener not started", "listener", lp.ID, "addr", lp.Address, "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		bound = append(bound, l)
+		listening = append(listening, lp)
 	}
 	// Storage opens after the sockets are bound so that a busy port does
 	// not cost a database open; the broker restores from it in Serve and
@@ -137,7 +143,7 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 	}
 	bound = nil // the server owns them now
 	addrs := srv.ListenerAddrs()
-	for _, lp := range p.listeners {
+	for _, lp := range listening {
 		log.Info("MQTT listener ready", "listener", lp.ID, "type", lp.Type, "addr", addrs[lp.ID].String(), "url", listenerURL(lp, addrs[lp.ID]))
 	}
 	return inst, nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -54,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: wrenmq [flags]\n\n"+
 			"With no flags wrenmq serves MQTT on %s (TCP) and %s (WebSocket, any path, e.g. /mqtt),\n"+
+			"and on the same ports of [::1] where the machine has IPv6,\n"+
 			"in memory, allowing anonymous clients because it listens on loopback only.\n"+
 			"Addresses take host:port; port 0 picks a free port (logged); \"off\" disables.\n"+
 			"Flags override the configuration file. See tools/README.md.\n\nFlags:\n", DefaultTCPAddr, DefaultWSAddr)
@@ -82,12 +84,23 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	return f, nil
 }
 
-// defaultConfig is the configuration without a file.
+// defaultConfig is the configuration without a file: TCP and WebSocket on
+// the IPv4 loopback address and, where the machine has one, the IPv6 one
+// (as Mosquitto does), so that clients resolving "localhost" to ::1 first
+// find the broker too.
 func defaultConfig() *Config {
 	return &Config{Listeners: []ListenerConfig{
 		{ID: "tcp", Type: typeTCP, Address: DefaultTCPAddr},
 		{ID: "ws", Type: typeWS, Address: DefaultWSAddr},
+		{ID: "tcp-ipv6", Type: typeTCP, Address: ipv6Loopback(DefaultTCPAddr), optional: true},
+		{ID: "ws-ipv6", Type: typeWS, Address: ipv6Loopback(DefaultWSAddr), optional: true},
 	}}
+}
+
+// ipv6Loopback returns addr's port on the IPv6 loopback address.
+func ipv6Loopback(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return net.JoinHostPort("::1", port)
 }
 
 // apply lets the flags override c.
