@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 
 	"github.com/wrenmq/wrenmq/authledger"
 	"github.com/wrenmq/wrenmq/broker"
@@ -52,7 +53,11 @@ func start(p *plan, log *slog.Logger, version string) (_ *instance, err error) {
 	for _, lp := range p.listeners {
 		l, err := bind(lp, maxPacket, log)
 		if err != nil && lp.optional {
-			log.Info("optional listener not started", "listener", lp.ID, "addr", lp.Address, "err", err)
+			level := slog.LevelInfo // no IPv6 here: nothing to do
+			if errors.Is(err, syscall.EADDRINUSE) {
+				level = slog.LevelWarn // another program serves this address
+			}
+			log.Log(context.Background(), level, "optional listener not started", "listener", lp.ID, "addr", lp.Address, "err", err)
 			continue
 		}
 		if err != nil {
