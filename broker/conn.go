@@ -23,6 +23,10 @@ const readBufSize = 4 << 10
 
 var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
+// ctrlPool holds the buffers control packets are encoded into before
+// they are copied to the outbound queue.
+var ctrlPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
 // connection states.
 const (
 	stateConnecting     = iota // waiting for CONNECT
@@ -437,7 +441,12 @@ func (c *conn) sendControl(pk codec.Packet) {
 	if len(c.srv.hooks.packetEncode) > 0 && c.info != nil {
 		pk = c.srv.hooks.onPacketEncode(c.info, pk)
 	}
-	var arr [128]byte
+	// The packet is encoded through an interface, so a stack buffer would
+	// escape: a pooled one keeps control packets (PINGRESP at every keep
+	// alive) allocation-free. enqueue copies the bytes.
+	bp := ctrlPool.Get().(*[]byte)
+	defer ctrlPool.Put(bp)
+	arr := *bp
 	b := pk.AppendTo(arr[:0], c.version)
 	if c.clientMaxPacket > 0 && len(b) > int(c.clientMaxPacket) {
 		// Reason strings and user properties are dropped rather than
