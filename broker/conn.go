@@ -44,7 +44,6 @@ type conn struct {
 	nc       net.Conn
 	raw      syscall.RawConn // nil when the connection is not a socket
 	listener string
-	peek     [1]byte
 
 	// procMu serialises packet processing between the reader and packet
 	// injection.
@@ -161,7 +160,7 @@ func (c *conn) readLoop(untilConnected bool) error {
 			}
 			c.touchDeadline()
 			if c.raw != nil {
-				if err := waitReadable(c.raw, &c.peek); err != nil {
+				if err := waitReadable(c.raw); err != nil {
 					return err
 				}
 			}

@@ -14,13 +14,17 @@ import (
 // deadline passes) without holding a read buffer, so that an idle
 // connection pins no buffer memory. It peeks with MSG_PEEK|MSG_DONTWAIT
 // before waiting because the poller only reports new readiness.
-func waitReadable(rc syscall.RawConn, peek *[1]byte) error {
-	return rc.Read(func(fd uintptr) bool {
-		_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd,
-			uintptr(unsafe.Pointer(&peek[0])), 1,
-			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-		return errno != syscall.EAGAIN && errno != syscall.EINTR
-	})
+func waitReadable(rc syscall.RawConn) error { return rc.Read(readable) }
+
+// readable reports whether the socket fd has data or an error to read. It
+// captures nothing, so passing it to RawConn.Read allocates nothing (a
+// closure would be allocated at every wait of every connection).
+func readable(fd uintptr) bool {
+	var b [1]byte
+	_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd,
+		uintptr(unsafe.Pointer(&b[0])), 1,
+		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+	return errno != syscall.EAGAIN && errno != syscall.EINTR
 }
 
 // peekPending copies into buf, without consuming them, the bytes waiting

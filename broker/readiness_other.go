@@ -9,7 +9,7 @@ import "syscall"
 
 // waitReadable is a no-op where readiness cannot be awaited without a
 // buffer; the read itself blocks.
-func waitReadable(rc syscall.RawConn, peek *[1]byte) error { return nil }
+func waitReadable(rc syscall.RawConn) error { return nil }
 
 // peekPending reports no pending bytes where sockets cannot be peeked
 // without blocking.
