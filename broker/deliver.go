@@ -182,7 +182,8 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 // sendPublishHooked encodes one PUBLISH for this client after the
 // OnPacketEncode hooks, which may change any part of it.
 func (c *conn) sendPublishHooked(m *message, f form, id uint16, now time.Time, force bool) bool {
-	p := m.publishFor(f, now)
+	var sc formValues
+	p := m.publishFor(f, now, &sc)
 	if f.qos > 0 {
 		p.PacketID = id
 	}

@@ -110,14 +110,23 @@ type form struct {
 // encodeHeader appends the PUBLISH header (everything but the payload) for
 // form f at now, and reports the packet identifier's offset (-1 for QoS 0).
 func (m *message) encodeHeader(dst []byte, f form, now time.Time) ([]byte, int) {
-	p := m.publishFor(f, now)
+	var sc formValues
+	p := m.publishFor(f, now, &sc)
 	return p.AppendHeader(dst, f.version)
+}
+
+// formValues holds the per-form property values a PUBLISH points to, on
+// the caller's stack rather than one allocation each per delivery.
+type formValues struct {
+	expiry uint32
+	alias  uint16
 }
 
 // publishFor returns the PUBLISH sent in form f at now, with packet
 // identifier 1 for QoS > 0 (patched per subscriber). It is a shallow copy:
-// payload and properties are shared read-only.
-func (m *message) publishFor(f form, now time.Time) codec.Publish {
+// payload and properties are shared read-only; the message expiry and
+// topic alias point into sc.
+func (m *message) publishFor(f form, now time.Time, sc *formValues) codec.Publish {
 	p := m.pub
 	p.QoS = f.qos
 	p.Retain = f.retain
@@ -128,13 +137,13 @@ func (m *message) publishFor(f form, now time.Time) codec.Publish {
 	}
 	if f.version == codec.V5 {
 		if !m.expires.IsZero() {
-			r := m.remaining(now)
-			p.Properties.MessageExpiry = &r
+			sc.expiry = m.remaining(now)
+			p.Properties.MessageExpiry = &sc.expiry
 		}
 		p.Properties.SubscriptionIDs = f.subIDs
 		if f.alias != 0 {
-			a := f.alias
-			p.Properties.TopicAlias = &a
+			sc.alias = f.alias
+			p.Properties.TopicAlias = &sc.alias
 			if f.aliasOnly {
 				p.Topic = "" // [MQTT-3.3.2-12] the alias stands for the topic
 			}
