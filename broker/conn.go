@@ -327,7 +327,7 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 // packetProcessed runs the OnPacketProcessed hooks.
 func (s *Server) packetProcessed(cl *ClientInfo, t codec.Type, err error) {
 	for _, h := range s.hooks.packetDone {
-		s.hooks.guard(h, "OnPacketProcessed", func() { h.OnPacketProcessed(cl, t, err) })
+		s.hooks.packetProcessedOne(h, cl, t, err)
 	}
 }
 

@@ -258,6 +258,29 @@ func (hs *hookSet) publishOne(h OnPublishHook, cl *ClientInfo, pk *codec.Publish
 	return h.OnPublish(cl, pk)
 }
 
+// onPublished runs the OnPublished hooks, once per routed message.
+func (hs *hookSet) onPublished(cl *ClientInfo, pk *codec.Publish, deliveries int) {
+	for _, h := range hs.published {
+		hs.publishedOne(h, cl, pk, deliveries)
+	}
+}
+
+func (hs *hookSet) publishedOne(h OnPublishedHook, cl *ClientInfo, pk *codec.Publish, deliveries int) {
+	defer hs.recoverPanic(h, "OnPublished")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnPublished", time.Now())
+	}
+	h.OnPublished(cl, pk, deliveries)
+}
+
+func (hs *hookSet) packetProcessedOne(h OnPacketProcessedHook, cl *ClientInfo, t codec.Type, err error) {
+	defer hs.recoverPanic(h, "OnPacketProcessed")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnPacketProcessed", time.Now())
+	}
+	h.OnPacketProcessed(cl, t, err)
+}
+
 // onPacketRead runs the OnPacketRead hooks in order, each seeing the packet
 // the previous one returned.
 func (hs *hookSet) onPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, error) {

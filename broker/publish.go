@@ -196,8 +196,8 @@ func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, ba
 		s.retain(cl, m)
 	}
 	n, bp := s.route(m, now)
-	for _, h := range s.hooks.published {
-		s.hooks.guard(h, "OnPublished", func() { h.OnPublished(cl, &m.pub, n) })
+	if len(s.hooks.published) > 0 {
+		s.hooks.onPublished(cl, &m.pub, n)
 	}
 	return n, bp
 }
