@@ -100,7 +100,7 @@ type encEntry struct {
 	version codec.Version
 	qos     codec.QoS
 	retain  bool
-	header  []byte
+	header  []byte // nil until a second session needs this form
 	idOff   int
 }
 
@@ -121,7 +121,9 @@ func (e *encCache) lookup(f form) *encEntry {
 	return nil
 }
 
-func (e *encCache) store(f form, header []byte, idOff int) {
+// store records that form f was encoded once, without keeping the bytes:
+// only a second session in the same form makes a shared copy worthwhile.
+func (e *encCache) store(f form, idOff int) {
 	if e == nil || len(f.subIDs) > 0 || f.dup || f.alias != 0 || e.n == len(e.entries) {
 		return
 	}
@@ -129,7 +131,7 @@ func (e *encCache) store(f form, header []byte, idOff int) {
 	if v == codec.V31 {
 		v = codec.V311
 	}
-	e.entries[e.n] = encEntry{version: v, qos: f.qos, retain: f.retain, header: header, idOff: idOff}
+	e.entries[e.n] = encEntry{version: v, qos: f.qos, retain: f.retain, idOff: idOff}
 	e.n++
 }
 
@@ -157,15 +159,20 @@ func (c *conn) sendPublishOpt(m *message, f form, id uint16, enc *encCache, now 
 	if len(c.srv.hooks.packetEncode) > 0 {
 		return c.sendPublishHooked(m, f, id, now, force)
 	}
-	if en := enc.lookup(f); en != nil {
+	en := enc.lookup(f)
+	if en != nil && en.header != nil {
 		header, idOff = en.header, en.idOff
 	} else {
 		header, idOff = m.encodeHeader(arr[:0], f, now)
-		if enc != nil && len(f.subIDs) == 0 && !f.dup && f.alias == 0 {
-			// A separate variable keeps arr on the stack: only the copy is
-			// shared with the other sessions of this routing pass.
+		if en != nil {
+			// The second session in this form: from now on the sessions
+			// of this routing pass share one copy. (A separate slice
+			// keeps arr on the stack.) A message routed to one session
+			// in a form is encoded once and never copied.
 			shared := append([]byte(nil), header...)
-			enc.store(f, shared, idOff)
+			en.header, en.idOff = shared, idOff
+		} else {
+			enc.store(f, idOff)
 		}
 	}
 	if idOff >= 0 {
