@@ -75,6 +75,7 @@ type conn struct {
 	rbuf        []byte            // read buffer (pooled, or one-off for a large packet)
 	rhave       int               // bytes in rbuf not yet handled
 	pub         *codec.Publish    // reused for every inbound PUBLISH
+	puback      *codec.Puback     // reused for every inbound PUBACK
 	aliases     map[uint16]string // inbound topic aliases
 	lastDeadln  time.Time
 	readTimeout time.Duration
@@ -303,6 +304,22 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 		err := c.process(c.pub)
 		if len(c.srv.hooks.packetDone) > 0 {
 			c.srv.packetProcessed(c.info, codec.PUBLISH, err)
+		}
+		return err
+	case codec.PUBACK:
+		// Reused like the PUBLISH struct: QoS 1 subscribers send one per
+		// message.
+		if c.puback == nil {
+			c.puback = new(codec.Puback)
+		} else {
+			*c.puback = codec.Puback{}
+		}
+		if err := c.puback.Decode(h.Flags, body, c.version); err != nil {
+			return c.protocolError(err)
+		}
+		err := c.process(c.puback)
+		if len(c.srv.hooks.packetDone) > 0 {
+			c.srv.packetProcessed(c.info, codec.PUBACK, err)
 		}
 		return err
 	case codec.CONNECT:

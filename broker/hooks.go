@@ -141,7 +141,9 @@ type OnDisconnectHook interface {
 
 // OnPacketReadHook is called for every packet read from a client after the
 // CONNECT. The hook may return a modified packet of the same type; returning
-// an error closes the connection (with its reason code for v5 clients).
+// an error closes the connection (with its reason code for v5 clients). The
+// packet is valid only during the call: the server reuses the structs of
+// inbound PUBLISH and PUBACK packets, so a hook that keeps one copies it.
 type OnPacketReadHook interface {
 	OnPacketRead(cl *ClientInfo, pk codec.Packet) (codec.Packet, error)
 }
