@@ -5,7 +5,6 @@ package broker_test
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -163,54 +162,4 @@ func TestDisconnectThenReconnect(t *testing.T) {
 		c.disconnect()
 	}
 	sub.barrier()
-}
-
-// blockPublish holds the reader of a client publishing to "block" inside
-// OnPublish until released, so that what the client sends next stays
-// unread on the socket.
-type blockPublish struct{ entered, release chan struct{} }
-
-func (blockPublish) ID() string { return "block-publish" }
-
-func (b blockPublish) OnPublish(_ *broker.ClientInfo, pk *codec.Publish) error {
-	if pk.Topic == "block" {
-		b.entered <- struct{}{}
-		<-b.release
-	}
-	return nil
-}
-
-// A client that sends DISCONNECT and reconnects at once can have its new
-// CONNECT handled before the old connection's reader reads the DISCONNECT.
-// The takeover must still see the normal disconnect and not publish the
-// will; without the DISCONNECT it must. [MQTT-3.1.2-10] [MQTT-3.14.4-3]
-// [MQTT-3.1.4-3]
-func TestTakeoverWithDisconnectUnread(t *testing.T) {
-	for _, v := range []codec.Version{codec.V311, codec.V5} {
-		for _, sendDisconnect := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%s disconnect=%v", vname(v), sendDisconnect), func(t *testing.T) {
-				block := blockPublish{entered: make(chan struct{}), release: make(chan struct{})}
-				ts := startServer(t, broker.Options{}, block)
-				sub := connectC(t, ts, codec.V5, "tw-sub")
-				sub.sub("tw/will", 0)
-
-				old := connectC(t, ts, v, "tw", withWill("tw/will", "will", 0, false, 0))
-				old.pub("block", "", 0, false)
-				<-block.entered
-				if sendDisconnect {
-					old.send(&codec.Disconnect{})
-				}
-				connectC(t, ts, v, "tw") // takes over while the old reader is held
-				close(block.release)
-
-				other := connectC(t, ts, codec.V5, "tw-other")
-				other.pub("tw/will", "marker", 0, false)
-				want := "marker"
-				if !sendDisconnect {
-					want = "will" // published at the takeover, before the marker
-				}
-				require.Equal(t, want, string(sub.recv().Payload))
-			})
-		}
-	}
 }
