@@ -291,37 +291,12 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	// Any packet counts as activity for keep alive.
 	switch h.Type {
 	case codec.PUBLISH:
-		// The PUBLISH struct is reused, allocated on the first one: an idle
-		// connection does not carry it.
-		if c.pub == nil {
-			c.pub = new(codec.Publish)
-		} else {
-			*c.pub = codec.Publish{}
-		}
-		if err := c.pub.Decode(h.Flags, body, c.version); err != nil {
-			return c.protocolError(err)
-		}
-		err := c.process(c.pub)
-		if len(c.srv.hooks.packetDone) > 0 {
-			c.srv.packetProcessed(c.info, codec.PUBLISH, err)
-		}
-		return err
+		// Reused, allocated on the first one: an idle connection does not
+		// carry it.
+		return handleReused(c, &c.pub, h, body)
 	case codec.PUBACK:
-		// Reused like the PUBLISH struct: QoS 1 subscribers send one per
-		// message.
-		if c.puback == nil {
-			c.puback = new(codec.Puback)
-		} else {
-			*c.puback = codec.Puback{}
-		}
-		if err := c.puback.Decode(h.Flags, body, c.version); err != nil {
-			return c.protocolError(err)
-		}
-		err := c.process(c.puback)
-		if len(c.srv.hooks.packetDone) > 0 {
-			c.srv.packetProcessed(c.info, codec.PUBACK, err)
-		}
-		return err
+		// Reused too: QoS 1 subscribers send one per message.
+		return handleReused(c, &c.puback, h, body)
 	case codec.CONNECT:
 		// [MQTT-3.1.0-2] A second CONNECT is a protocol error.
 		return c.protocolError(&codec.Error{Packet: codec.CONNECT, Field: "packet", Code: codec.ProtocolError,
@@ -335,6 +310,35 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 		return c.protocolError(err)
 	}
 	err = c.process(pk)
+	if len(c.srv.hooks.packetDone) > 0 {
+		c.srv.packetProcessed(c.info, h.Type, err)
+	}
+	return err
+}
+
+// reusable is a packet whose struct a connection keeps and decodes every
+// inbound packet of its type into.
+type reusable[T any] interface {
+	*T
+	codec.Packet
+	Decode(flags byte, body []byte, v codec.Version) error
+}
+
+// handleReused decodes a packet into the connection's struct for its type
+// (allocated on first use, zeroed before every later one) and processes
+// it: no allocation per packet for the types clients send most.
+func handleReused[T any, P reusable[T]](c *conn, slot *P, h codec.FixedHeader, body []byte) error {
+	if *slot == nil {
+		*slot = P(new(T))
+	} else {
+		var zero T
+		*(*T)(*slot) = zero
+	}
+	p := *slot
+	if err := p.Decode(h.Flags, body, c.version); err != nil {
+		return c.protocolError(err)
+	}
+	err := c.process(p)
 	if len(c.srv.hooks.packetDone) > 0 {
 		c.srv.packetProcessed(c.info, h.Type, err)
 	}
