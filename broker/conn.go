@@ -23,6 +23,23 @@ const readBufSize = 4 << 10
 
 var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
+// connectBufSize is the size of the read buffer of a connection that has
+// not completed CONNECT: enough for a usual CONNECT, small so that
+// connections that never send one (and wait for the connect timeout) pin
+// little memory. A larger first packet grows it as its bytes arrive.
+const connectBufSize = 512
+
+var connectPool = sync.Pool{New: func() any { b := make([]byte, connectBufSize); return &b }}
+
+// putReadBuf returns a pooled read buffer to the pool it came from.
+func putReadBuf(bp *[]byte) {
+	if len(*bp) == connectBufSize {
+		connectPool.Put(bp)
+		return
+	}
+	readPool.Put(bp)
+}
+
 // ctrlPool holds the buffers control packets are encoded into before
 // they are copied to the outbound queue.
 var ctrlPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
@@ -156,7 +173,7 @@ func (c *conn) readLoop(untilConnected bool) error {
 		// While connecting the read itself waits (the CONNECT is usually
 		// already there): one system call fewer per connection.
 		if c.rhave == 0 && !untilConnected {
-			if c.rbp != nil && len(c.rbuf) == readBufSize {
+			if c.rbp != nil {
 				c.releaseReadBuf()
 			}
 			c.touchDeadline()
@@ -177,7 +194,7 @@ func (c *conn) readLoop(untilConnected bool) error {
 
 func (c *conn) releaseReadBuf() {
 	if c.rbp != nil {
-		readPool.Put(c.rbp)
+		putReadBuf(c.rbp)
 	}
 	c.rbp, c.rbuf = nil, nil
 }
@@ -188,7 +205,11 @@ func (c *conn) releaseReadBuf() {
 func (c *conn) readAndHandle() error {
 	s := c.srv
 	if c.rbuf == nil {
-		c.rbp = readPool.Get().(*[]byte)
+		if c.state.Load() == stateConnected {
+			c.rbp = readPool.Get().(*[]byte)
+		} else {
+			c.rbp = connectPool.Get().(*[]byte)
+		}
 		c.rbuf = *c.rbp
 	}
 	buf, have := c.rbuf, c.rhave
@@ -241,7 +262,7 @@ func (c *conn) readAndHandle() error {
 		nb := make([]byte, min(need, 2*len(buf)))
 		copy(nb, buf[:have])
 		if c.rbp != nil {
-			readPool.Put(c.rbp)
+			putReadBuf(c.rbp)
 			c.rbp = nil
 		}
 		buf = nb
