@@ -332,7 +332,7 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	}
 	err = c.process(pk)
 	if len(c.srv.hooks.packetDone) > 0 {
-		c.srv.packetProcessed(c.info, h.Type, err)
+		c.srv.hooks.onPacketProcessed(c.info, h.Type, err)
 	}
 	return err
 }
@@ -361,16 +361,9 @@ func handleReused[T any, P reusable[T]](c *conn, slot *P, h codec.FixedHeader, b
 	}
 	err := c.process(p)
 	if len(c.srv.hooks.packetDone) > 0 {
-		c.srv.packetProcessed(c.info, h.Type, err)
+		c.srv.hooks.onPacketProcessed(c.info, h.Type, err)
 	}
 	return err
-}
-
-// packetProcessed runs the OnPacketProcessed hooks.
-func (s *Server) packetProcessed(cl *ClientInfo, t codec.Type, err error) {
-	for _, h := range s.hooks.packetDone {
-		s.hooks.packetProcessedOne(h, cl, t, err)
-	}
 }
 
 // process handles a decoded packet of a connected client.

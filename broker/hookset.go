@@ -273,6 +273,13 @@ func (hs *hookSet) publishedOne(h OnPublishedHook, cl *ClientInfo, pk *codec.Pub
 	h.OnPublished(cl, pk, deliveries)
 }
 
+// onPacketProcessed runs the OnPacketProcessed hooks, once per packet.
+func (hs *hookSet) onPacketProcessed(cl *ClientInfo, t codec.Type, err error) {
+	for _, h := range hs.packetDone {
+		hs.packetProcessedOne(h, cl, t, err)
+	}
+}
+
 func (hs *hookSet) packetProcessedOne(h OnPacketProcessedHook, cl *ClientInfo, t codec.Type, err error) {
 	defer hs.recoverPanic(h, "OnPacketProcessed")
 	if len(hs.observers) > 0 {
