@@ -103,7 +103,7 @@ func (s *Server) endSessionLocked(sess *session) {
 	s.stats.inflight.Add(-int64(len(sess.inflight)))
 	s.stats.queued.Add(-int64(len(sess.queue)))
 	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
-	sess.queueSize = 0
+	sess.queueSize, sess.inflightSize = 0, 0
 	sess.subCount, sess.subBytes = 0, 0
 	sess.releaseWaitersLocked()
 	sess.timer.stop()

@@ -117,6 +117,13 @@ type Limits struct {
 	// MaxInflight bounds the QoS 1/2 messages sent to a client and not yet
 	// acknowledged, on top of the client's own Receive Maximum. Default 1024.
 	MaxInflight int
+	// MaxInflightBytes bounds the size (topics, payloads and properties)
+	// of the QoS 1/2 messages sent to a client and not yet acknowledged:
+	// once they reach it, further messages wait in the session queue until
+	// acknowledgements make room, so a client that reads but never
+	// acknowledges cannot pin MaxInflight large messages. One message is
+	// always allowed in flight, whatever its size. Default 16 MiB.
+	MaxInflightBytes int
 	// MaxQueuedMessages bounds the messages a session holds for later
 	// delivery (offline, or waiting for an inflight slot). Messages beyond
 	// it are dropped and counted. Default 10,000.
@@ -223,6 +230,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxInflight <= 0 || l.MaxInflight > 65535 {
 		l.MaxInflight = defaultMaxInflight
+	}
+	if l.MaxInflightBytes <= 0 {
+		l.MaxInflightBytes = 16 << 20
 	}
 	if l.MaxQueuedMessages <= 0 {
 		l.MaxQueuedMessages = defaultMaxQueued

@@ -284,6 +284,7 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 			o.state = awaitPuback
 		}
 		sess.inflight = append(sess.inflight, o)
+		sess.inflightSize += m.size
 		sess.seq = max(sess.seq, in.Seq)
 		s.stats.inflight.Add(1)
 	}

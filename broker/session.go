@@ -54,27 +54,28 @@ type session struct {
 
 	// mu guards every field below. Lock order: Server.mu, then session.mu,
 	// then outQueue.mu. Never held across network I/O or hook calls.
-	mu        sync.Mutex
-	conn      *conn // nil while no client is connected
-	version   codec.Version
-	expiry    uint32 // session expiry interval in seconds
-	inflight  []*outMsg
-	queue     []queued
-	queueSize int // bytes of the queued messages (message.size), bounded by Limits.MaxQueuedBytes
-	nextID    uint16
-	inQoS2    map[uint16]struct{} // inbound QoS 2 ids awaiting PUBREL
-	will      *message
-	willDelay uint32
-	timer     *timerHandle // session expiry, nil when none
-	willTimer *timerHandle // will delay, nil when none
-	ended     bool         // removed from the server; deliveries are refused
-	subCount  int
-	subBytes  int // subscriptionCost of every subscription, bounded by Limits.MaxSubscriptionBytes
-	username  string
-	seq       uint64        // last storage sequence number used
-	stored    bool          // a session record was written to storage
-	stalled   bool          // publishers do not wait for this session (waitForRoom)
-	room      chan struct{} // closed when the queue has room again, nil when nobody waits
+	mu           sync.Mutex
+	conn         *conn // nil while no client is connected
+	version      codec.Version
+	expiry       uint32 // session expiry interval in seconds
+	inflight     []*outMsg
+	inflightSize int // bytes of the inflight messages (message.size), bounded by Limits.MaxInflightBytes
+	queue        []queued
+	queueSize    int // bytes of the queued messages (message.size), bounded by Limits.MaxQueuedBytes
+	nextID       uint16
+	inQoS2       map[uint16]struct{} // inbound QoS 2 ids awaiting PUBREL
+	will         *message
+	willDelay    uint32
+	timer        *timerHandle // session expiry, nil when none
+	willTimer    *timerHandle // will delay, nil when none
+	ended        bool         // removed from the server; deliveries are refused
+	subCount     int
+	subBytes     int // subscriptionCost of every subscription, bounded by Limits.MaxSubscriptionBytes
+	username     string
+	seq          uint64        // last storage sequence number used
+	stored       bool          // a session record was written to storage
+	stalled      bool          // publishers do not wait for this session (waitForRoom)
+	room         chan struct{} // closed when the queue has room again, nil when nobody waits
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
 }
@@ -226,10 +227,12 @@ func (s *session) signalRoomLocked() {
 }
 
 // windowOpenLocked reports whether another QoS 1/2 message may be sent:
-// the client's Receive Maximum [MQTT-3.3.4-7] and the server's own bound.
+// the client's Receive Maximum [MQTT-3.3.4-7] and the server's own bounds
+// (Limits.MaxInflight and MaxInflightBytes; the byte bound is checked
+// before each message, so the last one sent may pass it).
 func (s *session) windowOpenLocked(c *conn) bool {
-	n := len(s.inflight)
-	return n < int(c.clientReceiveMax) && n < s.srv.opts.Limits.MaxInflight
+	n, l := len(s.inflight), &s.srv.opts.Limits
+	return n < int(c.clientReceiveMax) && n < l.MaxInflight && s.inflightSize < l.MaxInflightBytes
 }
 
 // queueFillLocked says how full the session queue is, by message count or
@@ -306,6 +309,7 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 		return true
 	}
 	s.inflight = append(s.inflight, o)
+	s.inflightSize += o.msg.size
 	s.srv.stats.inflight.Add(1)
 	if len(s.srv.hooks.qosPublish) > 0 {
 		s.events = append(s.events, sessionEvent{kind: evQoSPublish, msg: q.msg, id: id})
@@ -491,6 +495,7 @@ func (s *session) ackPubcomp(c *conn, p *codec.Pubcomp) error {
 }
 
 func (s *session) removeInflightLocked(i int) {
+	s.inflightSize -= s.inflight[i].msg.size
 	copy(s.inflight[i:], s.inflight[i+1:])
 	s.inflight[len(s.inflight)-1] = nil
 	s.inflight = s.inflight[:len(s.inflight)-1]

@@ -96,6 +96,7 @@ type LimitsConfig struct {
 	MaxClients                *int      `yaml:"max_clients"`
 	MaxOutboundBytes          *int      `yaml:"max_outbound_bytes"`
 	MaxInflight               *int      `yaml:"max_inflight"`
+	MaxInflightBytes          *int      `yaml:"max_inflight_bytes"`
 	MaxQueuedMessages         *int      `yaml:"max_queued_messages"`
 	MaxQueuedBytes            *int      `yaml:"max_queued_bytes"`
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`

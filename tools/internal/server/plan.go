@@ -347,6 +347,7 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 	if lc.MaxInflight != nil && *lc.MaxInflight > 65535 {
 		bad(fmt.Sprintf("%d is more than 65535", *lc.MaxInflight), "limits", "max_inflight")
 	}
+	positive(lc.MaxInflightBytes, "max_inflight_bytes", &ol.MaxInflightBytes)
 	positive(lc.MaxQueuedMessages, "max_queued_messages", &ol.MaxQueuedMessages)
 	positive(lc.MaxQueuedBytes, "max_queued_bytes", &ol.MaxQueuedBytes)
 	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
