@@ -63,7 +63,10 @@ func New(opts Options) *Hook {
 func (h *Hook) ID() string { return "authledger" }
 
 // Reload atomically replaces the ledger; checks already running finish with
-// the ledger they started with. A nil ledger denies everything.
+// the ledger they started with. A nil ledger denies everything. Existing
+// subscriptions were checked against the old ledger: call
+// [broker.Server.RecheckSubscriptions] afterwards to remove those the new
+// one no longer allows.
 func (h *Hook) Reload(l *Ledger) {
 	if l == nil {
 		l = emptyLedger

@@ -283,6 +283,9 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 		will = newMessage(wp, c.info.ID, caps.MaximumMessageExpiry, time.Now())
 	}
 
+	if !pk.CleanStart {
+		s.recheckOnResume(c)
+	}
 	sess, present, endedWill := s.attach(c, pk.CleanStart, expiry, will, willDelay)
 	c.connectExpiry = expiry
 

@@ -67,7 +67,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 		old.mu.Unlock()
 	}
 	if sess == nil {
-		sess = &session{id: id, srv: s}
+		sess = &session{id: id, srv: s, aclGen: s.aclGen.Load()}
 		s.sessions[id] = sess
 	}
 	sess.mu.Lock()

@@ -54,6 +54,7 @@ type Server struct {
 	stop     chan struct{}  // closed by Close to stop background goroutines
 	bgWG     sync.WaitGroup // background goroutines ($SYS)
 	nextID   atomic.Uint64  // for assigned client identifiers
+	aclGen   atomic.Uint64  // bumped by RecheckSubscriptions; see session.aclGen
 	closed   atomic.Bool
 }
 
@@ -77,6 +78,9 @@ func New(opts Options) *Server {
 		s.selector = &roundRobin{}
 	}
 	s.inline.init()
+	// Sessions restored from storage keep aclGen 0: their subscriptions
+	// are checked again when they resume.
+	s.aclGen.Store(1)
 	return s
 }
 

@@ -237,12 +237,22 @@ sys_interval: 0s
 	_, code, _ := tryConnect(t, nc, "bob-1", "bob", "b-pw")
 	require.NotEqual(t, byte(0), code, "bob is not in the ledger yet")
 
-	// SIGHUP reloads the ledger and the log level; alice stays connected.
-	require.NoError(t, os.WriteFile(ledger, []byte("allow_plaintext: true\ndefault: readwrite\nauth:\n  - username: alice\n    password: a-pw\n    allow: true\n  - username: bob\n    password: b-pw\n    allow: true\n"), 0o600))
+	// SIGHUP reloads the ledger and the log level; alice stays connected,
+	// but her subscription to t/unix, which she may no longer read, ends.
+	require.NoError(t, os.WriteFile(ledger, []byte("allow_plaintext: true\ndefault: readwrite\nauth:\n  - username: alice\n    password: a-pw\n    allow: true\n  - username: bob\n    password: b-pw\n    allow: true\n"+
+		"acl:\n  - username: alice\n    filters:\n      't/unix': write\n"), 0o600))
 	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(readFile(t, cfg), "level: info", "level: debug", 1)), 0o600))
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
 	p.waitLog(t, func(l map[string]any) bool { return l["msg"] == "auth ledger reloaded" })
 	p.waitLog(t, func(l map[string]any) bool { return l["msg"] == "log level changed" && l["new_level"] == "DEBUG" })
+	p.waitLog(t, func(l map[string]any) bool {
+		return l["msg"] == "subscriptions no longer allowed were removed" && l["subscriptions"] == float64(1)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pr, err := alice.Publish(ctx, &paho.Publish{Topic: "t/unix", QoS: 1, Payload: []byte("unread")})
+	require.NoError(t, err)
+	require.Equal(t, byte(0x10), pr.ReasonCode, "no matching subscribers: alice's subscription was removed")
 
 	nc, err = net.Dial("tcp", p.addr(t, "tcp"))
 	require.NoError(t, err)

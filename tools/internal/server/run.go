@@ -325,6 +325,8 @@ func (inst *instance) reload(f *flags, level *slog.LevelVar) {
 	case inst.ledger != nil && p.ledger != nil:
 		inst.ledger.Reload(p.ledger)
 		log.Info("auth ledger reloaded", "file", p.ledgerPath)
+		// Access the new ledger revokes ends for existing subscriptions too.
+		inst.srv.RecheckSubscriptions()
 	case inst.ledger != nil || p.ledger != nil:
 		log.Warn("SIGHUP: switching between a ledger and another auth mode needs a restart")
 	}

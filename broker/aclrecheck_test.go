@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker_test
+
+import (
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
+	"github.com/wrenmq/wrenmq/codec"
+)
+
+// revocable lets every client connect and publish, and read everything
+// until revoked is set; from then on no topic or filter with a "secret"
+// level may be read.
+type revocable struct{ revoked atomic.Bool }
+
+func (*revocable) ID() string { return "revocable" }
+func (*revocable) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+func (r *revocable) OnACLCheck(_ *broker.ClientInfo, topic string, a broker.Access) bool {
+	return a == broker.AccessWrite || !r.revoked.Load() || !strings.Contains(topic, "secret")
+}
+
+// TestRecheckSubscriptionsConnected: after the ACL changes,
+// RecheckSubscriptions removes the subscriptions of a connected client
+// that it may no longer read (shared ones too), and keeps the others.
+func TestRecheckSubscriptionsConnected(t *testing.T) {
+	acl := &revocable{}
+	ts := startServerHooks(t, broker.Options{}, acl)
+	sub := connectC(t, ts, codec.V5, "rc-sub")
+	sub.sub("rc/open/#", 1)
+	sub.sub("rc/secret/#", 1)
+	sub.sub("$share/g/rc/secret/x", 1)
+	pub := connectC(t, ts, codec.V5, "rc-pub")
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "rc/secret/x", QoS: 1, Payload: []byte("before")}))
+	require.Equal(t, "rc/secret/x", sub.recv().Topic)
+	require.Equal(t, "rc/secret/x", sub.recv().Topic)
+
+	acl.revoked.Store(true)
+	require.Equal(t, 2, ts.RecheckSubscriptions())
+	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "rc/secret/x", QoS: 1, Payload: []byte("after")}),
+		"neither the plain nor the shared subscription is left")
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "rc/open/1", QoS: 1, Payload: []byte("open")}))
+	require.Equal(t, "rc/open/1", sub.recv().Topic)
+	sub.barrier()
+	require.Equal(t, []codec.ReasonCode{codec.NotAuthorized}, sub.subscribe(codec.Subscription{Filter: "rc/secret/#", QoS: 1}))
+	require.Zero(t, ts.RecheckSubscriptions(), "nothing left to remove")
+}
+
+// TestRecheckSubscriptionsOnResume: the subscriptions of a session
+// without a connected client are checked when it resumes, and the
+// messages queued for it on topics it may no longer read are dropped.
+func TestRecheckSubscriptionsOnResume(t *testing.T) {
+	acl := &revocable{}
+	dc := make(disconnects, 4)
+	ts := startServerHooks(t, broker.Options{}, acl, dc)
+	sub := connectC(t, ts, codec.V5, "ro-sub", persistent(60))
+	sub.sub("ro/open/#", 1)
+	sub.sub("ro/secret/#", 1)
+	sub.disconnect()
+	dc.wait(t, "ro-sub")
+	pub := connectC(t, ts, codec.V5, "ro-pub")
+	pub.pubP(&codec.Publish{Topic: "ro/secret/1", QoS: 1, Payload: []byte("queued")})
+	pub.pubP(&codec.Publish{Topic: "ro/open/1", QoS: 1, Payload: []byte("queued")})
+	dropped := ts.Info().MessagesDropped
+
+	acl.revoked.Store(true)
+	require.Zero(t, ts.RecheckSubscriptions(), "an offline session is checked when it resumes")
+	sub, ack := connect(t, ts, codec.V5, "ro-sub", persistent(60))
+	require.True(t, ack.SessionPresent)
+	require.Equal(t, "ro/open/1", sub.recv().Topic)
+	sub.barrier()
+	require.EqualValues(t, 1, ts.Info().MessagesDropped-dropped, "the queued secret message was dropped")
+	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "ro/secret/2", QoS: 1}))
+}
+
+// TestRecheckSubscriptionsAfterRestart: subscriptions restored from
+// storage are checked when their session resumes, against the rules of
+// the new server, which may have changed while it was down.
+func TestRecheckSubscriptionsAfterRestart(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	opts := broker.Options{Storage: storage.NewStore(mem, storage.Options{})}
+	ts := startServerHooks(t, opts, &revocable{})
+	sub := connectC(t, ts, codec.V5, "rr-sub", persistent(3600))
+	sub.sub("rr/open/#", 1)
+	sub.sub("rr/secret/#", 1)
+	sub.disconnect()
+	require.NoError(t, ts.Close())
+
+	acl := &revocable{}
+	acl.revoked.Store(true)
+	opts.Storage = storage.NewStore(mem, storage.Options{})
+	ts = startServerHooks(t, opts, acl)
+	sub, ack := connect(t, ts, codec.V5, "rr-sub", persistent(3600))
+	require.True(t, ack.SessionPresent)
+	pub := connectC(t, ts, codec.V5, "rr-pub")
+	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "rr/secret/1", QoS: 1}))
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "rr/open/1", QoS: 1}))
+	require.Equal(t, "rr/open/1", sub.recv().Topic)
+}
