@@ -18,8 +18,9 @@ import (
 // rules on the listener, the certificate or the user name apply as they
 // would to a new subscription; sessions restored from storage are checked
 // the same way, since the rules may have changed while the server was
-// down. Messages already sent are not recalled. It returns the number of
-// subscriptions removed now.
+// down. Messages already sent are not recalled. (Wills need no recheck:
+// every will is checked again when it is published.) It returns the
+// number of subscriptions removed now.
 //
 // Without it, access revoked from a client keeps flowing through its
 // existing subscriptions, the flaw of Mosquitto's CVE-2021-34434.

@@ -14,17 +14,23 @@ import (
 	"github.com/wrenmq/wrenmq/codec"
 )
 
-// revocable lets every client connect and publish, and read everything
-// until revoked is set; from then on no topic or filter with a "secret"
-// level may be read.
-type revocable struct{ revoked atomic.Bool }
+// revocable lets every client connect, and read and publish everything
+// until revoked (read) or revokedWrite is set; from then on no topic or
+// filter with a "secret" level may be read, or published to.
+type revocable struct{ revoked, revokedWrite atomic.Bool }
 
 func (*revocable) ID() string { return "revocable" }
 func (*revocable) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
 	return codec.Success
 }
 func (r *revocable) OnACLCheck(_ *broker.ClientInfo, topic string, a broker.Access) bool {
-	return a == broker.AccessWrite || !r.revoked.Load() || !strings.Contains(topic, "secret")
+	if !strings.Contains(topic, "secret") {
+		return true
+	}
+	if a == broker.AccessWrite {
+		return !r.revokedWrite.Load()
+	}
+	return !r.revoked.Load()
 }
 
 // TestRecheckSubscriptionsConnected: after the ACL changes,
@@ -103,4 +109,27 @@ func TestRecheckSubscriptionsAfterRestart(t *testing.T) {
 	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "rr/secret/1", QoS: 1}))
 	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "rr/open/1", QoS: 1}))
 	require.Equal(t, "rr/open/1", sub.recv().Topic)
+}
+
+// TestWillRecheckedWhenPublished: a will is checked against the ACL again
+// when it is published, so a client that may no longer publish to its
+// will topic does not get it out; other wills still go.
+func TestWillRecheckedWhenPublished(t *testing.T) {
+	acl := &revocable{}
+	dc := make(disconnects, 4)
+	ts := startServerHooks(t, broker.Options{}, acl, dc)
+	sub := connectC(t, ts, codec.V5, "wr-sub")
+	sub.sub("wr/#", 0)
+	secret := connectC(t, ts, codec.V5, "wr-secret", withWill("wr/secret/will", "bye", 0, false, 0))
+	open := connectC(t, ts, codec.V5, "wr-open", withWill("wr/open/will", "bye", 0, false, 0))
+	dropped := ts.Info().MessagesDropped
+
+	acl.revokedWrite.Store(true)
+	secret.close() // no DISCONNECT: the will is due
+	dc.wait(t, "wr-secret")
+	sub.barrier()
+	require.EqualValues(t, 1, ts.Info().MessagesDropped-dropped, "the refused will is counted as dropped")
+	open.close()
+	dc.wait(t, "wr-open")
+	require.Equal(t, "wr/open/will", sub.expectPublish().Topic)
 }

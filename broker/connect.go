@@ -286,7 +286,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	if !pk.CleanStart {
 		s.recheckOnResume(c)
 	}
-	sess, present, endedWill := s.attach(c, pk.CleanStart, expiry, will, willDelay)
+	sess, present, endedWill, endedWillFrom := s.attach(c, pk.CleanStart, expiry, will, willDelay)
 	c.connectExpiry = expiry
 
 	ack := &codec.Connack{SessionPresent: present} // [MQTT-3.2.2-1..3]
@@ -335,7 +335,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	}
 	sess.unlock()
 	if endedWill != nil {
-		s.publishWill(c.info.ID, endedWill)
+		s.publishWill(c.info.ID, endedWill, endedWillFrom)
 	}
 
 	for _, h := range s.hooks.established {

@@ -28,7 +28,7 @@ func (h *timerHandle) stop() {
 // when clean is set [MQTT-3.1.2-4]. It returns the session with its mu
 // held, whether a previous session was resumed, and a will that must be
 // published (from a session that ended) once the caller releases locks.
-func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message) {
+func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message, pendingFrom *ClientInfo) {
 	id := c.info.ID
 	s.mu.Lock()
 	if old := s.sessions[id]; old != nil {
@@ -45,12 +45,12 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 			// with a normal DISCONNECT, or is delayed and the session
 			// continues [MQTT-3.1.3-9].
 			if old.will != nil && !normal && (old.willDelay == 0 || endOld) {
-				pending = old.will
+				pending, pendingFrom = old.will, old.willFrom
 			}
 			old.will = nil
 		} else if old.will != nil && clean {
 			// A delayed will of an ended session goes out now.
-			pending = old.will
+			pending, pendingFrom = old.will, old.willFrom
 			old.will = nil
 		} else {
 			old.will = nil // [MQTT-3.1.3-9] reconnected before the delay
@@ -74,7 +74,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	sess.conn = c
 	sess.version = c.version
 	sess.expiry = expiry
-	sess.will = will
+	sess.will, sess.willFrom = will, c.info
 	sess.willDelay = willDelay
 	sess.username = c.info.Username
 	c.sess = sess
@@ -89,7 +89,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 			break
 		}
 	}
-	return sess, present, pending
+	return sess, present, pending, pendingFrom
 }
 
 // endSessionLocked removes a session from the server: its subscriptions
@@ -171,6 +171,7 @@ func (s *Server) detach(c *conn) {
 	cause, normal, detached := c.closeErr, c.normalEnd, c.detached
 	c.closeMu.Unlock()
 	var will *message
+	var willFrom *ClientInfo
 	expired := false
 	if !detached {
 		s.mu.Lock()
@@ -184,7 +185,7 @@ func (s *Server) detach(c *conn) {
 			}
 			if w := sess.will; w != nil {
 				if sess.willDelay == 0 || sess.expiry == 0 {
-					will, sess.will = w, nil
+					will, willFrom, sess.will = w, sess.willFrom, nil
 				} else {
 					delay := min(sess.willDelay, sess.expiry)
 					sess.willTimer = &timerHandle{t: time.AfterFunc(time.Duration(delay)*time.Second, func() { s.willDelayElapsed(sess) })}
@@ -206,7 +207,7 @@ func (s *Server) detach(c *conn) {
 	}
 	s.stats.disconnects.Add(1)
 	if will != nil {
-		s.publishWill(sess.id, will)
+		s.publishWill(sess.id, will, willFrom)
 	}
 	hookErr := cause
 	if errors.Is(cause, errClientDisconnect) {
@@ -230,14 +231,14 @@ func (s *Server) expire(sess *session) {
 		s.mu.Unlock()
 		return
 	}
-	will := sess.will
+	will, from := sess.will, sess.willFrom
 	sess.will = nil
 	sess.willTimer.stop()
 	s.endSessionLocked(sess)
 	sess.mu.Unlock()
 	s.mu.Unlock()
 	if will != nil {
-		s.publishWill(sess.id, will)
+		s.publishWill(sess.id, will, from)
 	}
 	for _, h := range s.hooks.clientExpired {
 		s.hooks.guard(h, "OnClientExpired", func() { h.OnClientExpired(sess.id) })
@@ -248,7 +249,7 @@ func (s *Server) expire(sess *session) {
 // back in time.
 func (s *Server) willDelayElapsed(sess *session) {
 	sess.mu.Lock()
-	will := sess.will
+	will, from := sess.will, sess.willFrom
 	if sess.conn != nil || will == nil {
 		sess.mu.Unlock()
 		return
@@ -256,11 +257,20 @@ func (s *Server) willDelayElapsed(sess *session) {
 	sess.will = nil
 	s.saveSessionLocked(sess, time.Now())
 	sess.mu.Unlock()
-	s.publishWill(sess.id, will)
+	s.publishWill(sess.id, will, from)
 }
 
-// publishWill publishes a will message after the OnWill hooks.
-func (s *Server) publishWill(clientID string, will *message) {
+// publishWill publishes a will message after the OnWill hooks. The ACL
+// hooks check it again, with the ClientInfo of the connection that set it
+// (from; nil for a will restored from storage, which was checked when it
+// was set), since what a client may publish can change between its
+// CONNECT and its will (see RecheckSubscriptions).
+func (s *Server) publishWill(clientID string, will *message, from *ClientInfo) {
+	if from != nil && !s.hooks.allowed(from, will.pub.Topic, AccessWrite) {
+		s.stats.messagesDropped.Add(1)
+		s.log.Warn("will not published: the client may no longer publish to its topic", "client", clientID, "topic", will.pub.Topic)
+		return
+	}
 	for _, h := range s.hooks.will {
 		var err error
 		pk := will.pub

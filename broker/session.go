@@ -65,6 +65,7 @@ type session struct {
 	nextID       uint16
 	inQoS2       map[uint16]struct{} // inbound QoS 2 ids awaiting PUBREL
 	will         *message
+	willFrom     *ClientInfo // the connection that set will; nil when restored from storage
 	willDelay    uint32
 	timer        *timerHandle // session expiry, nil when none
 	willTimer    *timerHandle // will delay, nil when none
