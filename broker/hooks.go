@@ -325,4 +325,8 @@ type SysInfo struct {
 	Retained          int64     `json:"retained"`
 	Inflight          int64     `json:"inflight"`
 	Queued            int64     `json:"queued"`
+	// QueuedBytes is the size of the queued messages summed over sessions
+	// (a message queued for two sessions counts twice), bounded by
+	// Limits.MaxTotalQueuedBytes.
+	QueuedBytes int64 `json:"queued_bytes"`
 }

@@ -101,9 +101,9 @@ func (s *Server) endSessionLocked(sess *session) {
 	}
 	s.topics.RemoveClient(sess.id)
 	s.stats.inflight.Add(-int64(len(sess.inflight)))
-	s.stats.queued.Add(-int64(len(sess.queue)))
+	sess.countQueuedLocked(-len(sess.queue), -sess.queueSize)
 	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
-	sess.queueSize, sess.inflightSize = 0, 0
+	sess.inflightSize = 0
 	sess.subCount, sess.subBytes = 0, 0
 	sess.releaseWaitersLocked()
 	sess.timer.stop()

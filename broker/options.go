@@ -134,6 +134,13 @@ type Limits struct {
 	// from half of it. A message alone in the queue is always kept.
 	// Default 64 MiB.
 	MaxQueuedBytes int
+	// MaxTotalQueuedBytes bounds MaxQueuedBytes's measure summed over all
+	// sessions (a message queued for two sessions counts twice), so that
+	// many sessions, offline ones above all, cannot exhaust the server's
+	// memory together: beyond it no session queues another message (drops
+	// counted, a warning logged at most every 10 s) until deliveries or
+	// ended sessions make room. Default 1 GiB.
+	MaxTotalQueuedBytes int
 	// OutboundHighWater is the outbound queue size (bytes) past which a
 	// publisher delivering to that client waits for it to drain to a
 	// quarter of it before reading more (bounded by PublishBackpressure).
@@ -239,6 +246,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxQueuedBytes <= 0 {
 		l.MaxQueuedBytes = 64 << 20
+	}
+	if l.MaxTotalQueuedBytes <= 0 {
+		l.MaxTotalQueuedBytes = 1 << 30
 	}
 	if l.MaxSubscriptionsPerClient <= 0 {
 		l.MaxSubscriptionsPerClient = defaultMaxSubscriptions

@@ -296,9 +296,8 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 		}
 		m, qos, retain, subIDs := restoredMessage(&q.Message)
 		sess.queue = append(sess.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: q.Seq})
-		sess.queueSize += m.size
+		sess.countQueuedLocked(1, m.size)
 		sess.seq = max(sess.seq, q.Seq)
-		s.stats.queued.Add(1)
 	}
 	for id := range orphans {
 		s.deleteSession(id)

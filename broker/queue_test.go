@@ -174,3 +174,52 @@ func TestInflightBytes(t *testing.T) {
 	sub.ack(bp)
 	require.Equal(t, "ib/after", sub.recv().Topic)
 }
+
+// TestTotalQueuedBytes: the session queues together are bounded in bytes
+// (MaxTotalQueuedBytes): once full, no session queues another message
+// (drops counted), and room made by one session's deliveries is usable by
+// the others.
+func TestTotalQueuedBytes(t *testing.T) {
+	dc := make(disconnects, 4)
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxTotalQueuedBytes: 5000}}, dc)
+	for _, id := range []string{"tq-a", "tq-b"} {
+		c := connectC(t, ts, codec.V5, id, persistent(60))
+		c.sub("tq/#", 1)
+		c.disconnect()
+		dc.wait(t, id)
+	}
+	pub := connectC(t, ts, codec.V5, "tq-pub")
+	dropped := ts.Info().MessagesDropped
+	payload := bytes.Repeat([]byte("x"), 1000) // about 1,070 bytes each as accounted
+	for i := range 4 {
+		pub.pubP(&codec.Publish{Topic: "tq/" + fmt.Sprint(i), QoS: 1, Payload: payload})
+	}
+	// Two messages for two sessions, ~4,280 bytes, fit in 5,000; the third
+	// and fourth are dropped for both.
+	info := ts.Info()
+	require.EqualValues(t, 4, info.Queued)
+	require.InDelta(t, 4280, info.QueuedBytes, 200)
+	require.EqualValues(t, 4, info.MessagesDropped-dropped, "overflow counted")
+
+	a, ack := connect(t, ts, codec.V5, "tq-a", persistent(60))
+	require.True(t, ack.SessionPresent)
+	require.Equal(t, "tq/0", a.recv().Topic)
+	require.Equal(t, "tq/1", a.recv().Topic)
+	a.barrier()
+	a.disconnect()
+	dc.wait(t, "tq-a")
+	require.InDelta(t, 2140, ts.Info().QueuedBytes, 100, "delivered messages leave the total")
+
+	pub.pubP(&codec.Publish{Topic: "tq/4", QoS: 1, Payload: payload})
+	b, ack := connect(t, ts, codec.V5, "tq-b", persistent(0))
+	require.True(t, ack.SessionPresent)
+	for _, want := range []string{"tq/0", "tq/1", "tq/4"} {
+		require.Equal(t, want, b.recv().Topic)
+	}
+	b.barrier()
+	b.disconnect()
+	dc.wait(t, "tq-b")
+	info = ts.Info() // tq-b's session ended with its connection
+	require.EqualValues(t, 1, info.Queued, "only tq-a's copy of tq/4 is left")
+	require.InDelta(t, 1070, info.QueuedBytes, 50)
+}

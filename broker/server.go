@@ -55,7 +55,9 @@ type Server struct {
 	bgWG     sync.WaitGroup // background goroutines ($SYS)
 	nextID   atomic.Uint64  // for assigned client identifiers
 	aclGen   atomic.Uint64  // bumped by RecheckSubscriptions; see session.aclGen
-	closed   atomic.Bool
+	// queueFullWarned is when warnTotalQueueFull last logged (unix ns).
+	queueFullWarned atomic.Int64
+	closed          atomic.Bool
 }
 
 // New returns a server configured by opts (zero fields take their defaults).
@@ -315,6 +317,7 @@ type stats struct {
 	packetsOut       atomic.Int64
 	inflight         atomic.Int64
 	queued           atomic.Int64
+	queuedBytes      atomic.Int64 // sum of session.queueSize
 }
 
 // Info returns a snapshot of the server's counters.
@@ -338,6 +341,7 @@ func (s *Server) Info() SysInfo {
 		Retained:          int64(s.retained.count()),
 		Inflight:          st.inflight.Load(),
 		Queued:            st.queued.Load(),
+		QueuedBytes:       st.queuedBytes.Load(),
 	}
 	if !s.started.IsZero() {
 		info.Uptime = int64(time.Since(s.started).Seconds())

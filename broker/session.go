@@ -252,21 +252,46 @@ func (s *session) queueFillLocked() int {
 }
 
 // enqueueLocked queues a message for later delivery, within the bounds
-// (Limits.MaxQueuedMessages and MaxQueuedBytes; a message alone in the
-// queue is always taken).
+// (Limits.MaxQueuedMessages and MaxQueuedBytes, where a message alone in
+// the queue is always taken, and MaxTotalQueuedBytes, where it is not).
 func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32) bool {
 	l := &s.srv.opts.Limits
 	if len(s.queue) >= l.MaxQueuedMessages || (len(s.queue) > 0 && s.queueSize+m.size > l.MaxQueuedBytes) {
 		s.noteDropLocked(m, DropQueueFull)
 		return false
 	}
+	if s.srv.stats.queuedBytes.Load()+int64(m.size) > int64(l.MaxTotalQueuedBytes) {
+		s.srv.warnTotalQueueFull()
+		s.noteDropLocked(m, DropQueueFull)
+		return false
+	}
 	s.seq++
 	q := queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: s.seq}
 	s.queue = append(s.queue, q)
-	s.queueSize += m.size
-	s.srv.stats.queued.Add(1)
+	s.countQueuedLocked(1, m.size)
 	s.srv.saveQueuedLocked(s, &q)
 	return true
+}
+
+// warnTotalQueueFull logs that Limits.MaxTotalQueuedBytes is reached, at
+// most every 10 seconds.
+func (s *Server) warnTotalQueueFull() {
+	now := time.Now().UnixNano()
+	last := s.queueFullWarned.Load()
+	if now-last < int64(10*time.Second) || !s.queueFullWarned.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Warn("server-wide queue bound reached: no session queues another message until deliveries make room (drops counted)",
+		"queued_bytes", s.stats.queuedBytes.Load(), "max_total_queued_bytes", s.opts.Limits.MaxTotalQueuedBytes)
+}
+
+// countQueuedLocked accounts for n messages of size bytes in all added to
+// (or, negative, removed from) the session queue: the session's bound and
+// the server's counters.
+func (s *session) countQueuedLocked(n, size int) {
+	s.queueSize += size
+	s.srv.stats.queued.Add(int64(n))
+	s.srv.stats.queuedBytes.Add(int64(size))
 }
 
 // sendInflightLocked assigns a packet identifier and sends a QoS 1/2
@@ -327,8 +352,7 @@ func (s *session) requeueLocked(q queued) {
 		s.srv.saveQueuedLocked(s, &q)
 	}
 	s.queue = append(s.queue, q)
-	s.queueSize += q.msg.size
-	s.srv.stats.queued.Add(1)
+	s.countQueuedLocked(1, q.msg.size)
 }
 
 // newIDLocked returns a packet identifier not in flight.
@@ -379,8 +403,7 @@ func (s *session) pumpLocked(c *conn) {
 		q := s.queue[sent]
 		if q.msg.expired(now) {
 			sent++
-			s.queueSize -= q.msg.size
-			s.srv.stats.queued.Add(-1)
+			s.countQueuedLocked(-1, -q.msg.size)
 			s.srv.deleteQueuedLocked(s, q.seq)
 			s.noteDropLocked(q.msg, DropExpired)
 			continue
@@ -400,14 +423,12 @@ func (s *session) pumpLocked(c *conn) {
 			if len(s.queue) > n {
 				// It was put back at the end: the connection is full.
 				s.queue = s.queue[:n]
-				s.queueSize -= q.msg.size
-				s.srv.stats.queued.Add(-1)
+				s.countQueuedLocked(-1, -q.msg.size)
 				break
 			}
 		}
 		sent++
-		s.queueSize -= q.msg.size
-		s.srv.stats.queued.Add(-1)
+		s.countQueuedLocked(-1, -q.msg.size)
 	}
 	if sent > 0 {
 		defer s.signalRoomLocked()

@@ -38,6 +38,7 @@ var infoMetrics = []infoMetric{
 	{desc("retained_messages", "Retained messages held now."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Retained }},
 	{desc("inflight_messages", "QoS 1 and 2 messages sent and not yet acknowledged."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Inflight }},
 	{desc("queued_messages", "Messages waiting in session queues."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Queued }},
+	{desc("queued_bytes", "Size of the messages waiting in session queues, summed over sessions."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.QueuedBytes }},
 	{desc("uptime_seconds", "Seconds since the broker started serving."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Uptime }},
 }
 

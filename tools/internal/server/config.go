@@ -99,6 +99,7 @@ type LimitsConfig struct {
 	MaxInflightBytes          *int      `yaml:"max_inflight_bytes"`
 	MaxQueuedMessages         *int      `yaml:"max_queued_messages"`
 	MaxQueuedBytes            *int      `yaml:"max_queued_bytes"`
+	MaxTotalQueuedBytes       *int      `yaml:"max_total_queued_bytes"`
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`
 	MaxSubscriptionsPerClient *int      `yaml:"max_subscriptions_per_client"`
 	MaxSubscriptionBytes      *int      `yaml:"max_subscription_bytes"`

@@ -350,6 +350,7 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 	positive(lc.MaxInflightBytes, "max_inflight_bytes", &ol.MaxInflightBytes)
 	positive(lc.MaxQueuedMessages, "max_queued_messages", &ol.MaxQueuedMessages)
 	positive(lc.MaxQueuedBytes, "max_queued_bytes", &ol.MaxQueuedBytes)
+	positive(lc.MaxTotalQueuedBytes, "max_total_queued_bytes", &ol.MaxTotalQueuedBytes)
 	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
 	positive(lc.MaxSubscriptionBytes, "max_subscription_bytes", &ol.MaxSubscriptionBytes)
 	positive(lc.MaxRetained, "max_retained", &ol.MaxRetained)
