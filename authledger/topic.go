@@ -96,8 +96,3 @@ func matchLevels(filter, topic []string) bool {
 	}
 	return len(filter) == len(topic)
 }
-
-// matchTopic reports whether filter matches the topic name.
-func matchTopic(filter, topic string) bool {
-	return matchLevels(strings.Split(filter, "/"), strings.Split(topic, "/"))
-}

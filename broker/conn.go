@@ -107,7 +107,6 @@ type conn struct {
 	closeMu   sync.Mutex
 	closeErr  error
 	normalEnd bool // the client sent DISCONNECT with reason 0x00
-	willOnEnd bool // the client sent DISCONNECT 0x04
 	detached  bool // the session was taken over by another connection
 }
 

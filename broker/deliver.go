@@ -450,15 +450,6 @@ func (r *roundRobin) Select(_, _ string, members []SharedMember, connected int, 
 	return int(r.n.Add(1) % uint64(connected))
 }
 
-// dropped counts a message dropped for one client and tells the hooks. It
-// must be called without locks held; sessions use noteDropLocked.
-func (s *Server) dropped(clientID string, m *message, why DropReason) {
-	s.stats.messagesDropped.Add(1)
-	if len(s.hooks.publishDropped) > 0 {
-		s.hooks.onDropped(clientID, &m.pub, why)
-	}
-}
-
 func (s *Server) qosComplete(clientID string, id uint16) {
 	for _, h := range s.hooks.qosComplete {
 		s.hooks.guard(h, "OnQoSComplete", func() { h.OnQoSComplete(clientID, id) })

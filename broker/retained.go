@@ -109,10 +109,3 @@ func (r *retainedStore) match(filter string) []*message {
 	}
 	return kept
 }
-
-// get returns the retained message of topic, or nil.
-func (r *retainedStore) get(topic string) *message {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.msgs[topic]
-}

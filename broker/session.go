@@ -4,7 +4,6 @@
 package broker
 
 import (
-	"errors"
 	"sync"
 	"time"
 
@@ -439,9 +438,6 @@ func (s *session) pumpLocked(c *conn) {
 		}
 	}
 }
-
-// errUnknownID is returned for acknowledgements of unknown identifiers.
-var errUnknownID = errors.New("packet identifier not in flight")
 
 // ackPuback completes a QoS 1 delivery [MQTT-4.3.2-5].
 func (s *session) ackPuback(c *conn, p *codec.Puback) error {

@@ -36,7 +36,6 @@ var (
 	v4   = []codec.Version{codec.V311}
 	v5   = []codec.Version{codec.V5}
 	v34  = []codec.Version{codec.V31, codec.V311}
-	v45  = []codec.Version{codec.V311, codec.V5}
 	v345 = []codec.Version{codec.V31, codec.V311, codec.V5}
 )
 

@@ -5,9 +5,7 @@ package scenario
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -88,10 +86,4 @@ func idBase(prefix string) string {
 		h = (h ^ uint32(prefix[i])) * 16777619
 	}
 	return fmt.Sprintf("lt%08x", h)
-}
-
-// isClosed reports whether err is the expected end of a read loop whose
-// connection this process closed.
-func isClosed(err error) bool {
-	return err == nil || errors.Is(err, context.Canceled) || errors.Is(err, net.ErrClosed)
 }
