@@ -23,8 +23,11 @@
 // subscriptions, topic depth, retained messages) is an option. Persistence
 // is [Options.Storage] (see the storage package and the storage-badger and
 // storage-redis modules). The server itself can publish and subscribe
-// ([Server.Publish], [Server.Subscribe]) and inject packets on behalf of a
-// client ([Server.InjectPacket]).
+// ([Server.Publish], [Server.Subscribe]), inject packets on behalf of a
+// client ([Server.InjectPacket]), list the connected clients
+// ([Server.Clients]), disconnect one with a reason code
+// ([Server.DisconnectClient]) and apply a changed ACL to existing
+// subscriptions ([Server.RecheckSubscriptions]).
 //
 // Hooks implement only the event interfaces they need (hooks.go). They run
 // in the order added, never with a server lock held, and a panic in one is
