@@ -170,9 +170,10 @@ type Limits struct {
 	// MaxRetained bounds the number of retained messages; beyond it new
 	// retained topics are not stored (counted). Default 1,000,000.
 	MaxRetained int
-	// MaxRetainedBytes bounds the memory of the retained store (topics
-	// and payloads); a retained message that would exceed it is not
-	// stored (counted and logged). Default 256 MiB.
+	// MaxRetainedBytes bounds the memory of the retained store (topics,
+	// payloads and properties, plus 72 bytes per topic level for the tree
+	// the store matches filters in); a retained message that would exceed
+	// it is not stored (counted and logged). Default 256 MiB.
 	MaxRetainedBytes int
 }
 

@@ -7,20 +7,121 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/wrenmq/wrenmq/codec"
 )
 
-// retainedStore holds the retained message of each topic. Exact filters
-// are a map lookup; wildcard filters scan the store.
+// retainedStore holds the retained message of each topic in a tree of
+// topic levels, so that a filter visits only the branches it can match:
+// "devices/42/#" costs the messages below devices/42, not a scan of every
+// retained topic, and a filter that matches nothing stops at the first
+// missing level.
 type retainedStore struct {
-	mu    sync.RWMutex // guards msgs and bytes
-	msgs  map[string]*message
-	bytes int // sum of the messages' sizes
+	mu    sync.RWMutex // guards everything below
+	root  rnode        // the levels before the first '/'; holds no message
+	n     int          // retained messages
+	bytes int          // sum of the messages' retainedCost
 }
 
-func newRetainedStore() *retainedStore {
-	return &retainedStore{msgs: make(map[string]*message)}
+// retainedLevelCost is the memory a topic level may add to the tree (a
+// node and its place in its parent), counted for every level of every
+// retained topic, so that MaxRetainedBytes also bounds the tree: deep
+// topics with short levels cost more tree than message.
+const retainedLevelCost = 72
+
+// retainedCost is what a retained message counts towards MaxRetainedBytes.
+func retainedCost(m *message) int {
+	return m.size + retainedLevelCost*(strings.Count(m.pub.Topic, "/")+1)
+}
+
+// rnode is one topic level of the retained tree.
+type rnode struct {
+	level string   // this level's name (part of the topic that created it)
+	msg   *message // the retained message of the topic ending here, or nil
+	kids  []*rnode
+	// index finds kids by level once there are more than smallKids of them;
+	// a short slice is smaller and as fast below that.
+	index map[string]*rnode
+}
+
+// smallKids is the number of children a node looks up by scanning.
+const smallKids = 8
+
+func newRetainedStore() *retainedStore { return &retainedStore{} }
+
+func (n *rnode) child(level string) *rnode {
+	if n.index != nil {
+		return n.index[level]
+	}
+	for _, k := range n.kids {
+		if k.level == level {
+			return k
+		}
+	}
+	return nil
+}
+
+func (n *rnode) addChild(level string) *rnode {
+	k := &rnode{level: level}
+	n.kids = append(n.kids, k)
+	switch {
+	case n.index != nil:
+		n.index[level] = k
+	case len(n.kids) > smallKids:
+		n.index = make(map[string]*rnode, len(n.kids))
+		for _, c := range n.kids {
+			n.index[c.level] = c
+		}
+	}
+	return k
+}
+
+func (n *rnode) removeChild(k *rnode) {
+	for i, c := range n.kids {
+		if c == k {
+			last := len(n.kids) - 1
+			n.kids[i] = n.kids[last]
+			n.kids[last] = nil
+			n.kids = n.kids[:last]
+			break
+		}
+	}
+	if n.index != nil {
+		delete(n.index, k.level)
+		if len(n.kids) <= smallKids/2 {
+			n.index = nil
+		}
+	}
+	if len(n.kids) == 0 {
+		n.kids = nil
+	}
+}
+
+// splitLevel returns the first level of a topic or filter, the rest after
+// its '/', and whether there was a '/'.
+func splitLevel(s string) (level, rest string, more bool) {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
+}
+
+// node returns the node of topic, creating the missing levels when create
+// is set; otherwise it returns nil when there is none.
+func (r *retainedStore) node(topic string, create bool) *rnode {
+	n := &r.root
+	for {
+		level, rest, more := splitLevel(topic)
+		k := n.child(level)
+		if k == nil {
+			if !create {
+				return nil
+			}
+			k = n.addChild(level)
+		}
+		if !more {
+			return k
+		}
+		n, topic = k, rest
+	}
 }
 
 // set stores m as the retained message of its topic; it reports false when
@@ -28,19 +129,55 @@ func newRetainedStore() *retainedStore {
 func (r *retainedStore) set(m *message, max, maxBytes int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old, ok := r.msgs[m.pub.Topic]
-	if !ok && len(r.msgs) >= max {
+	var old *message
+	if n := r.node(m.pub.Topic, false); n != nil {
+		old = n.msg
+	}
+	if old == nil && r.n >= max {
 		return false
 	}
-	grown := r.bytes + m.size
-	if ok {
-		grown -= old.size
+	cost := retainedCost(m)
+	grown := r.bytes + cost
+	if old != nil {
+		grown -= retainedCost(old)
 	}
-	if grown > maxBytes && (!ok || m.size > old.size) {
+	if grown > maxBytes && (old == nil || cost > retainedCost(old)) {
 		return false
 	}
-	r.msgs[m.pub.Topic] = m
+	r.node(m.pub.Topic, true).msg = m
+	if old == nil {
+		r.n++
+	}
 	r.bytes = grown
+	return true
+}
+
+// removeLocked removes the retained message of topic when it is m (any
+// message when m is nil) and prunes the levels left empty. r.mu held.
+func (r *retainedStore) removeLocked(topic string, m *message) bool {
+	var path [32]*rnode // enough for most topics without allocating
+	nodes := append(path[:0], &r.root)
+	n := &r.root
+	for {
+		level, rest, more := splitLevel(topic)
+		if n = n.child(level); n == nil {
+			return false
+		}
+		nodes = append(nodes, n)
+		if !more {
+			break
+		}
+		topic = rest
+	}
+	if n.msg == nil || m != nil && n.msg != m {
+		return false
+	}
+	r.n--
+	r.bytes -= retainedCost(n.msg)
+	n.msg = nil
+	for i := len(nodes) - 1; i > 0 && nodes[i].msg == nil && len(nodes[i].kids) == 0; i-- {
+		nodes[i-1].removeChild(nodes[i])
+	}
 	return true
 }
 
@@ -48,48 +185,31 @@ func (r *retainedStore) set(m *message, max, maxBytes int) bool {
 func (r *retainedStore) deleteIf(m *message) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.msgs[m.pub.Topic] != m {
-		return false
-	}
-	delete(r.msgs, m.pub.Topic)
-	r.bytes -= m.size
-	return true
+	return r.removeLocked(m.pub.Topic, m)
 }
 
 func (r *retainedStore) delete(topic string) {
 	r.mu.Lock()
-	if m, ok := r.msgs[topic]; ok {
-		r.bytes -= m.size
-		delete(r.msgs, topic)
-	}
+	r.removeLocked(topic, nil)
 	r.mu.Unlock()
 }
 
 func (r *retainedStore) count() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.msgs)
+	return r.n
 }
 
 // match returns the unexpired retained messages matching filter; expired
 // ones are removed as they are found.
 func (r *retainedStore) match(filter string) []*message {
 	now := time.Now()
-	var out, expired []*message
+	var out []*message
 	r.mu.RLock()
-	if !strings.ContainsAny(filter, "+#") {
-		if m := r.msgs[filter]; m != nil {
-			out = append(out, m)
-		}
-	} else {
-		for topic, m := range r.msgs {
-			if codec.MatchTopic(filter, topic) {
-				out = append(out, m)
-			}
-		}
-	}
+	r.root.match(filter, true, &out)
 	r.mu.RUnlock()
 	kept := out[:0]
+	var expired []*message
 	for _, m := range out {
 		if m.expired(now) {
 			expired = append(expired, m)
@@ -100,12 +220,62 @@ func (r *retainedStore) match(filter string) []*message {
 	if len(expired) > 0 {
 		r.mu.Lock()
 		for _, m := range expired {
-			if r.msgs[m.pub.Topic] == m {
-				delete(r.msgs, m.pub.Topic)
-				r.bytes -= m.size
-			}
+			r.removeLocked(m.pub.Topic, m)
 		}
 		r.mu.Unlock()
 	}
 	return kept
+}
+
+// match appends the messages below n that filter (the levels of a filter
+// after those n's path matched) matches. At the root, wildcards do not
+// match levels starting with '$' [MQTT-4.7.2-1].
+func (n *rnode) match(filter string, root bool, out *[]*message) {
+	level, rest, more := splitLevel(filter)
+	switch level {
+	case "#":
+		// '#' matches the parent level too: "sport/#" matches "sport"
+		// [MQTT-4.7.1-2]; the root is no topic.
+		if !root && n.msg != nil {
+			*out = append(*out, n.msg)
+		}
+		for _, k := range n.kids {
+			if !root || !strings.HasPrefix(k.level, "$") {
+				k.all(out)
+			}
+		}
+	case "+":
+		for _, k := range n.kids {
+			if root && strings.HasPrefix(k.level, "$") {
+				continue
+			}
+			k.matchRest(rest, more, out)
+		}
+	default:
+		if k := n.child(level); k != nil {
+			k.matchRest(rest, more, out)
+		}
+	}
+}
+
+// matchRest continues a match at n, whose level matched the filter level
+// before rest (more: whether the filter goes on).
+func (n *rnode) matchRest(rest string, more bool, out *[]*message) {
+	if !more {
+		if n.msg != nil {
+			*out = append(*out, n.msg)
+		}
+		return
+	}
+	n.match(rest, false, out)
+}
+
+// all appends every message at and below n.
+func (n *rnode) all(out *[]*message) {
+	if n.msg != nil {
+		*out = append(*out, n.msg)
+	}
+	for _, k := range n.kids {
+		k.all(out)
+	}
 }
