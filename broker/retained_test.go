@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -113,4 +114,29 @@ func TestRetainedQoS(t *testing.T) {
 	require.Equal(t, codec.QoS(1), c.recv().QoS)
 	c.sub("rq/0", 2)
 	require.Equal(t, codec.QoS(0), c.recv().QoS)
+}
+
+// TestRetainedPerSubscribeBound: one SUBSCRIBE repeating a filter sends
+// the retained messages once per filter, as separate SUBSCRIBEs would, but
+// no more in all than the session can hold (MaxQueuedMessages +
+// MaxInflight): the rest would be dropped anyway, and collecting them
+// would let one packet make the server copy the store thousands of times.
+func TestRetainedPerSubscribeBound(t *testing.T) {
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedMessages: 5, MaxInflight: 5}})
+	for i := range 4 {
+		require.NoError(t, ts.Publish(fmt.Sprint("rb/", i), []byte("r"), true, 0))
+	}
+	c := connectC(t, ts, codec.V5, "rb-sub")
+	subs := make([]codec.Subscription, 10)
+	for i := range subs {
+		subs[i] = codec.Subscription{Filter: "rb/#"}
+	}
+	require.Len(t, c.subscribe(subs...), 10)
+	n := 0
+	for range 10 { // 10 of the 40 the filters match
+		require.True(t, c.expectPublish().Retain)
+		n++
+	}
+	c.barrier()
+	require.Equal(t, 10, n)
 }

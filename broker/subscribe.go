@@ -146,8 +146,20 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// Retained messages: never for shared subscriptions [MQTT-3.8.4-?];
 	// retain handling 0 always, 1 only for a new subscription, 2 never
 	// [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
-	if !shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
-		for _, m := range s.retained.match(filter) {
+	// One SUBSCRIBE sends at most as many retained messages as the session
+	// can hold (Limits.MaxQueuedMessages + MaxInflight; the rest would be
+	// dropped anyway), so that a packet repeating "#" thousands of times
+	// cannot make the server collect thousands of copies of the store.
+	if room := s.opts.Limits.MaxQueuedMessages + s.opts.Limits.MaxInflight - len(*retained); room > 0 &&
+		!shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
+		ms := s.retained.match(filter)
+		if len(ms) > room {
+			if s.debugEnabled() {
+				s.debug("retained messages beyond what the session can hold are not sent", "client", c.info.ID, "filter", sub.Filter, "not_sent", len(ms)-room)
+			}
+			ms = ms[:room]
+		}
+		for _, m := range ms {
 			*retained = append(*retained, retainedSend{msg: m, qos: qos})
 		}
 	}
