@@ -34,7 +34,7 @@ func retainedCost(m *message) int {
 
 // rnode is one topic level of the retained tree.
 type rnode struct {
-	level string   // this level's name (part of the topic that created it)
+	level string   // this level's name
 	msg   *message // the retained message of the topic ending here, or nil
 	kids  []*rnode
 	// index finds kids by level once there are more than smallKids of them;
@@ -60,7 +60,9 @@ func (n *rnode) child(level string) *rnode {
 }
 
 func (n *rnode) addChild(level string) *rnode {
-	k := &rnode{level: level}
+	// Clone the level: it is a substring of one message's topic, and the
+	// node may outlive that message.
+	k := &rnode{level: strings.Clone(level)}
 	n.kids = append(n.kids, k)
 	switch {
 	case n.index != nil:
