@@ -202,17 +202,18 @@ func (r *retainedStore) count() int {
 	return r.n
 }
 
-// match returns the unexpired retained messages matching filter; expired
-// ones are removed as they are found.
-func (r *retainedStore) match(filter string) []*message {
+// match returns up to limit unexpired retained messages matching filter;
+// expired ones are removed as they are found. The walk stops at the limit,
+// so a filter matching much of a large store costs no more than limit.
+func (r *retainedStore) match(filter string, limit int) []*message {
 	now := time.Now()
-	var out []*message
+	c := collector{limit: limit}
 	r.mu.RLock()
-	r.root.match(filter, true, &out)
+	r.root.match(filter, true, &c)
 	r.mu.RUnlock()
-	kept := out[:0]
+	kept := c.out[:0]
 	var expired []*message
-	for _, m := range out {
+	for _, m := range c.out {
 		if m.expired(now) {
 			expired = append(expired, m)
 			continue
@@ -229,55 +230,74 @@ func (r *retainedStore) match(filter string) []*message {
 	return kept
 }
 
-// match appends the messages below n that filter (the levels of a filter
+// collector gathers the messages of a match, up to a limit.
+type collector struct {
+	out   []*message
+	limit int
+}
+
+func (c *collector) add(m *message) {
+	if m != nil && len(c.out) < c.limit {
+		c.out = append(c.out, m)
+	}
+}
+
+func (c *collector) full() bool { return len(c.out) >= c.limit }
+
+// match collects the messages below n that filter (the levels of a filter
 // after those n's path matched) matches. At the root, wildcards do not
 // match levels starting with '$' [MQTT-4.7.2-1].
-func (n *rnode) match(filter string, root bool, out *[]*message) {
+func (n *rnode) match(filter string, root bool, c *collector) {
 	level, rest, more := splitLevel(filter)
 	switch level {
 	case "#":
 		// '#' matches the parent level too: "sport/#" matches "sport"
 		// [MQTT-4.7.1-2]; the root is no topic.
-		if !root && n.msg != nil {
-			*out = append(*out, n.msg)
+		if !root {
+			c.add(n.msg)
 		}
 		for _, k := range n.kids {
+			if c.full() {
+				return
+			}
 			if !root || !strings.HasPrefix(k.level, "$") {
-				k.all(out)
+				k.all(c)
 			}
 		}
 	case "+":
 		for _, k := range n.kids {
+			if c.full() {
+				return
+			}
 			if root && strings.HasPrefix(k.level, "$") {
 				continue
 			}
-			k.matchRest(rest, more, out)
+			k.matchRest(rest, more, c)
 		}
 	default:
 		if k := n.child(level); k != nil {
-			k.matchRest(rest, more, out)
+			k.matchRest(rest, more, c)
 		}
 	}
 }
 
 // matchRest continues a match at n, whose level matched the filter level
 // before rest (more: whether the filter goes on).
-func (n *rnode) matchRest(rest string, more bool, out *[]*message) {
+func (n *rnode) matchRest(rest string, more bool, c *collector) {
 	if !more {
-		if n.msg != nil {
-			*out = append(*out, n.msg)
-		}
+		c.add(n.msg)
 		return
 	}
-	n.match(rest, false, out)
+	n.match(rest, false, c)
 }
 
-// all appends every message at and below n.
-func (n *rnode) all(out *[]*message) {
-	if n.msg != nil {
-		*out = append(*out, n.msg)
-	}
+// all collects every message at and below n.
+func (n *rnode) all(c *collector) {
+	c.add(n.msg)
 	for _, k := range n.kids {
-		k.all(out)
+		if c.full() {
+			return
+		}
+		k.all(c)
 	}
 }

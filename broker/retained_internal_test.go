@@ -5,6 +5,7 @@ package broker
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -19,7 +20,8 @@ import (
 // TestRetainedStoreMatchesReference: after random sets and deletes, the
 // tree answers every filter as codec.MatchTopic does over a plain map
 // (wildcards, '#' matching the parent level, empty levels, '$' topics),
-// and keeps its count and bytes; deleting everything leaves no node.
+// returns no more than a limit asks, and keeps its count and bytes;
+// deleting everything leaves no node.
 func TestRetainedStoreMatchesReference(t *testing.T) {
 	levels := []string{"a", "b", "", "$SYS", "$x", "c"}
 	topic := func(rng *rand.Rand) string {
@@ -82,13 +84,19 @@ func TestRetainedStoreMatchesReference(t *testing.T) {
 				want = append(want, tp)
 			}
 		}
-		for _, m := range r.match(f) {
+		for _, m := range r.match(f, math.MaxInt) {
 			got = append(got, m.pub.Topic)
 			require.Same(t, ref[m.pub.Topic], m)
 		}
 		slices.Sort(want)
 		slices.Sort(got)
 		require.Equal(t, want, got, "filter %q", f)
+		limit := rng.IntN(4)
+		some := r.match(f, limit)
+		require.Len(t, some, min(limit, len(want)), "filter %q, limit %d", f, limit)
+		for _, m := range some {
+			require.Contains(t, want, m.pub.Topic)
+		}
 	}
 	for tp := range ref {
 		r.delete(tp)
@@ -137,7 +145,7 @@ func BenchmarkRetainedMatch(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if len(r.match("devices/04242/#")) != 1 {
+		if len(r.match("devices/04242/#", math.MaxInt)) != 1 {
 			b.Fatal("no match")
 		}
 	}

@@ -152,12 +152,9 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// cannot make the server collect thousands of copies of the store.
 	if room := s.opts.Limits.MaxQueuedMessages + s.opts.Limits.MaxInflight - len(*retained); room > 0 &&
 		!shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
-		ms := s.retained.match(filter)
-		if len(ms) > room {
-			if s.debugEnabled() {
-				s.debug("retained messages beyond what the session can hold are not sent", "client", c.info.ID, "filter", sub.Filter, "not_sent", len(ms)-room)
-			}
-			ms = ms[:room]
+		ms := s.retained.match(filter, room)
+		if len(ms) == room && s.debugEnabled() {
+			s.debug("retained messages for this SUBSCRIBE reached what the session can hold; no more are sent", "client", c.info.ID, "filter", sub.Filter)
 		}
 		for _, m := range ms {
 			*retained = append(*retained, retainedSend{msg: m, qos: qos})
