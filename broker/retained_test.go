@@ -118,11 +118,10 @@ func TestRetainedQoS(t *testing.T) {
 
 // TestRetainedPerSubscribeBound: one SUBSCRIBE repeating a filter sends
 // the retained messages once per filter, as separate SUBSCRIBEs would, but
-// no more in all than the session can hold (MaxQueuedMessages +
-// MaxInflight): the rest would be dropped anyway, and collecting them
-// would let one packet make the server copy the store thousands of times.
+// no more in all than the store can hold (MaxRetained): otherwise one
+// packet could make the server copy the store thousands of times.
 func TestRetainedPerSubscribeBound(t *testing.T) {
-	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxQueuedMessages: 5, MaxInflight: 5}})
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxRetained: 10}})
 	for i := range 4 {
 		require.NoError(t, ts.Publish(fmt.Sprint("rb/", i), []byte("r"), true, 0))
 	}

@@ -146,15 +146,15 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// Retained messages: never for shared subscriptions [MQTT-3.8.4-?];
 	// retain handling 0 always, 1 only for a new subscription, 2 never
 	// [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
-	// One SUBSCRIBE sends at most as many retained messages as the session
-	// can hold (Limits.MaxQueuedMessages + MaxInflight; the rest would be
-	// dropped anyway), so that a packet repeating "#" thousands of times
-	// cannot make the server collect thousands of copies of the store.
-	if room := s.opts.Limits.MaxQueuedMessages + s.opts.Limits.MaxInflight - len(*retained); room > 0 &&
+	// One SUBSCRIBE sends at most as many retained messages as the store
+	// can hold (Limits.MaxRetained), so that a packet repeating "#"
+	// thousands of times cannot make the server collect thousands of copies
+	// of the store; one "#" still gets all of it.
+	if room := s.opts.Limits.MaxRetained - len(*retained); room > 0 &&
 		!shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
 		ms := s.retained.match(filter, room)
 		if len(ms) == room && s.debugEnabled() {
-			s.debug("retained messages for this SUBSCRIBE reached what the session can hold; no more are sent", "client", c.info.ID, "filter", sub.Filter)
+			s.debug("retained messages for this SUBSCRIBE reached MaxRetained; no more are sent", "client", c.info.ID, "filter", sub.Filter)
 		}
 		for _, m := range ms {
 			*retained = append(*retained, retainedSend{msg: m, qos: qos})
