@@ -35,7 +35,8 @@ func (l *Ledger) entries(id identity, want Access) []entry {
 	var out []entry
 	clientID, username := id.clientID, id.username
 	cOK, uOK := safePlaceholder(clientID), safePlaceholder(username)
-	for i := range l.acl {
+	c := l.aclIndex.candidates(id)
+	for i, ok := c.next(); ok; i, ok = c.next() {
 		r := &l.acl[i]
 		if !r.who.match(id) {
 			continue

@@ -75,6 +75,7 @@ type Ledger struct {
 	allowPlaintext bool
 	auth           []authRule
 	acl            []aclRule
+	aclIndex       aclIndex
 	// compare replaces bcrypt.CompareHashAndPassword in tests.
 	compare func(hash, password []byte) error
 }

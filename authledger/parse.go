@@ -79,6 +79,7 @@ func (p *parser) document(data []byte) (*Ledger, error) {
 			return nil, err
 		}
 	}
+	l.aclIndex = newACLIndex(l.acl)
 	return l, nil
 }
 
