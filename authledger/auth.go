@@ -26,7 +26,8 @@ const (
 // nil. The first matching rule decides: a later rule is never consulted,
 // even if the password of the first is wrong.
 func (l *Ledger) authRuleFor(id identity) *authRule {
-	for i := range l.auth {
+	c := l.authIndex.candidates(id)
+	for i, ok := c.next(); ok; i, ok = c.next() {
 		if l.auth[i].who.match(id) {
 			return &l.auth[i]
 		}

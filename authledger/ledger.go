@@ -75,7 +75,8 @@ type Ledger struct {
 	allowPlaintext bool
 	auth           []authRule
 	acl            []aclRule
-	aclIndex       aclIndex
+	authIndex      ruleIndex
+	aclIndex       ruleIndex
 	// compare replaces bcrypt.CompareHashAndPassword in tests.
 	compare func(hash, password []byte) error
 }

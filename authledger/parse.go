@@ -79,7 +79,8 @@ func (p *parser) document(data []byte) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	l.aclIndex = newACLIndex(l.acl)
+	l.authIndex = newRuleIndex(len(l.auth), func(i int) *who { return &l.auth[i].who })
+	l.aclIndex = newRuleIndex(len(l.acl), func(i int) *who { return &l.acl[i].who })
 	return l, nil
 }
 

@@ -12,11 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestACLIndexMatchesFullScan: for random ledgers whose rules name user
-// names and client identifiers literally, by glob or not at all, the rules
-// the index offers and who.match accepts are exactly, and in the same
-// order, those a test of every rule accepts.
-func TestACLIndexMatchesFullScan(t *testing.T) {
+// TestRuleIndexMatchesFullScan: for random ledgers whose rules name user
+// names and client identifiers literally, by glob or not at all, the ACL
+// rules the index offers and who.match accepts are exactly, and in the
+// same order, those a test of every rule accepts, and the auth rule found
+// is the first that matches.
+func TestRuleIndexMatchesFullScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	pattern := func() string {
 		switch rng.IntN(4) {
@@ -28,20 +29,31 @@ func TestACLIndexMatchesFullScan(t *testing.T) {
 			return fmt.Sprintf("n%d", rng.IntN(4))
 		}
 	}
-	for range 200 {
+	checked := 0
+	for range 400 {
 		var doc strings.Builder
-		doc.WriteString("acl:\n")
-		for r := range 1 + rng.IntN(12) {
-			doc.WriteString("  - filters: {'t/" + fmt.Sprint(r) + "': read}\n")
-			if p := pattern(); p != "" {
-				doc.WriteString("    username: '" + p + "'\n")
-			}
-			if p := pattern(); p != "" {
-				doc.WriteString("    client: '" + p + "'\n")
+		for _, section := range []string{"acl", "auth"} {
+			doc.WriteString(section + ":\n")
+			for r := range 1 + rng.IntN(12) {
+				if section == "acl" {
+					doc.WriteString("  - filters: {'t/" + fmt.Sprint(r) + "': read}\n")
+				} else {
+					doc.WriteString("  - allow: true\n")
+				}
+				if p := pattern(); p != "" {
+					doc.WriteString("    username: '" + p + "'\n")
+				}
+				if p := pattern(); p != "" {
+					doc.WriteString("    client: '" + p + "'\n")
+				}
 			}
 		}
 		l, err := Parse([]byte(doc.String()))
+		if err != nil && strings.Contains(err.Error(), "duplicate rule") {
+			continue // two auth rules with the same identity fields are refused
+		}
 		require.NoError(t, err, doc.String())
+		checked++
 		for range 10 {
 			id := identity{clientID: fmt.Sprintf("n%d", rng.IntN(5)), username: fmt.Sprintf("n%d", rng.IntN(5))}
 			var want, got []int
@@ -57,8 +69,17 @@ func TestACLIndexMatchesFullScan(t *testing.T) {
 				}
 			}
 			require.Equal(t, want, got, "%+v in\n%s", id, doc.String())
+			var first *authRule
+			for i := range l.auth {
+				if l.auth[i].who.match(id) {
+					first = &l.auth[i]
+					break
+				}
+			}
+			require.Same(t, first, l.authRuleFor(id), "%+v in\n%s", id, doc.String())
 		}
 	}
+	require.Greater(t, checked, 100, "ledgers checked")
 }
 
 // BenchmarkACLCheck: a publish check costs the same with one rule per user

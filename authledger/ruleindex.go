@@ -5,13 +5,14 @@ package authledger
 
 import "strings"
 
-// aclIndex finds the ACL rules that may apply to a client without testing
-// every rule, so that a ledger with a rule per user costs each check a map
-// lookup instead of a pass over thousands of rules: rules naming a literal
-// user name (no '*') are found by user name, the others naming a literal
-// client identifier by client identifier, and the remaining rules are
-// always tested. Each list holds rule positions in document order.
-type aclIndex struct {
+// ruleIndex finds the rules (auth or ACL) that may apply to a client
+// without testing every rule, so that a ledger with a rule per user costs
+// each check a map lookup instead of a pass over thousands of rules: rules
+// naming a literal user name (no '*') are found by user name, the others
+// naming a literal client identifier by client identifier, and the
+// remaining rules are always tested. Each list holds rule positions in
+// document order.
+type ruleIndex struct {
 	byUser   map[string][]int
 	byClient map[string][]int
 	rest     []int
@@ -20,10 +21,11 @@ type aclIndex struct {
 // literal reports whether a rule pattern matches one value only.
 func literal(pattern string) bool { return pattern != "" && !strings.Contains(pattern, "*") }
 
-func newACLIndex(rules []aclRule) aclIndex {
-	x := aclIndex{byUser: map[string][]int{}, byClient: map[string][]int{}}
-	for i := range rules {
-		w := &rules[i].who
+// newRuleIndex indexes n rules whose identity fields who returns.
+func newRuleIndex(n int, who func(i int) *who) ruleIndex {
+	x := ruleIndex{byUser: map[string][]int{}, byClient: map[string][]int{}}
+	for i := range n {
+		w := who(i)
 		switch {
 		case literal(w.username):
 			x.byUser[w.username] = append(x.byUser[w.username], i)
@@ -38,11 +40,11 @@ func newACLIndex(rules []aclRule) aclIndex {
 
 // candidates returns, in rule order, the positions of the rules that may
 // match id (each still has to be tested with who.match).
-func (x *aclIndex) candidates(id identity) candidates {
+func (x *ruleIndex) candidates(id identity) candidates {
 	return candidates{x.byUser[id.username], x.byClient[id.clientID], x.rest}
 }
 
-// candidates merges the three lists of an aclIndex lookup.
+// candidates merges the three lists of a ruleIndex lookup.
 type candidates struct{ a, b, c []int }
 
 // next returns the next rule position; ok is false after the last.
