@@ -228,6 +228,28 @@ func BenchmarkRouting(b *testing.B) {
 	}
 }
 
+// BenchmarkSharedGroup: Server.Publish to a shared subscription group of
+// 500 connected members; each message goes to one of them.
+func BenchmarkSharedGroup(b *testing.B) {
+	const members = 500
+	if !raiseNoFile(2*members + 200) {
+		b.Skip("RLIMIT_NOFILE cannot be raised for the shared-group benchmark")
+	}
+	ts := startServer(b, broker.Options{})
+	for i := range members {
+		nc := benchConn(b, ts.addr, fmt.Sprint("member", i), codec.Subscription{Filter: "$share/workers/jobs"})
+		go func() { _, _ = io.Copy(io.Discard, nc) }()
+	}
+	payload := make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := ts.Publish("jobs", payload, false, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // raiseNoFile raises the soft RLIMIT_NOFILE to at least n (up to the hard
 // limit) and reports whether n descriptors are available.
 func raiseNoFile(n uint64) bool {

@@ -311,8 +311,17 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 		tg = append(tg, newTarget(sess, sub, m))
 	}
 	var groups []sharedPick
+	rr, _ := s.selector.(*roundRobin)
 	for gi := range res.Shared {
-		groups = append(groups, s.sharedCandidates(&res.Shared[gi]))
+		g := &res.Shared[gi]
+		if rr != nil {
+			// The default selector picks without listing the members.
+			if sess, sub := s.pickRoundRobin(g, rr); sess != nil {
+				tg = append(tg, newTarget(sess, sub, m))
+			}
+			continue
+		}
+		groups = append(groups, s.sharedCandidates(g))
 	}
 	s.mu.RUnlock()
 	// The selector is user code: it runs without any lock held.
@@ -412,6 +421,37 @@ func (s *Server) sharedCandidates(g *topics.SharedGroup) sharedPick {
 		}
 	}
 	return p
+}
+
+// pickRoundRobin is the default selector's choice made without listing the
+// members (which costs a map lookup and a session lock per member): from a
+// start that moves on by one member per message, the first connected
+// member, or else the first with a session (an offline persistent one
+// then receives the message [MQTT-4.8.2-?]). With every member connected
+// it is exact round-robin; each message costs about the members skipped
+// over. s.mu must be read-locked.
+func (s *Server) pickRoundRobin(g *topics.SharedGroup, rr *roundRobin) (*session, *topics.Sub) {
+	n := len(g.Members)
+	if n == 0 {
+		return nil, nil
+	}
+	start := int(rr.n.Add(1) % uint64(n))
+	var offline *session
+	var offlineSub *topics.Sub
+	for k := range n {
+		mb := &g.Members[(start+k)%n]
+		sess := s.sessions[mb.Client]
+		if sess == nil {
+			continue
+		}
+		if sess.online() {
+			return sess, mb
+		}
+		if offline == nil {
+			offline, offlineSub = sess, mb
+		}
+	}
+	return offline, offlineSub
 }
 
 // pickShared chooses the member of a shared group that receives m: a

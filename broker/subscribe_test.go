@@ -255,3 +255,41 @@ func TestSubscriptionQuotas(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedOfflineMembers: a member whose persistent session is offline
+// gets nothing while another member is connected; with every member
+// offline the message is queued for one of them, and delivered when it
+// comes back.
+func TestSharedOfflineMembers(t *testing.T) {
+	dc := make(disconnects, 4)
+	ts := startServer(t, broker.Options{}, dc)
+	var offline []*client
+	for _, id := range []string{"so-a", "so-b"} {
+		c := connectC(t, ts, codec.V5, id, persistent(60))
+		c.sub("$share/g/so", 1)
+		offline = append(offline, c)
+	}
+	on := connectC(t, ts, codec.V5, "so-on")
+	on.sub("$share/g/so", 1)
+	for _, c := range offline {
+		c.disconnect()
+	}
+	dc.wait(t, "so-a")
+	dc.wait(t, "so-b")
+	pub := connectC(t, ts, codec.V5, "so-pub")
+	for i := range 6 {
+		pub.pub("so", fmt.Sprint(i), 1, false)
+	}
+	require.Equal(t, 6, on.drain(), "the connected member gets every message")
+	on.disconnect()
+	dc.wait(t, "so-on")
+
+	pub.pub("so", "queued", 1, false)
+	got := 0
+	for _, id := range []string{"so-a", "so-b"} {
+		c, ack := connect(t, ts, codec.V5, id, persistent(60))
+		require.True(t, ack.SessionPresent)
+		got += c.drain()
+	}
+	require.Equal(t, 1, got, "queued once, for one offline member")
+}
