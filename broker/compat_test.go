@@ -342,7 +342,7 @@ func TestOnPacketEncode(t *testing.T) {
 // Limits.MaxRetainedBytes are not stored and are counted as dropped;
 // replacing or clearing an existing one still works.
 func TestRetainedStoreBounds(t *testing.T) {
-	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxRetained: 2, MaxRetainedBytes: 4 << 10}})
+	srv := startServer(t, broker.Options{Limits: broker.Limits{MaxRetained: 2, MaxRetainedBytes: 5 << 10}})
 	big := make([]byte, 3<<10)
 	require.NoError(t, srv.Publish("r/1", []byte("a"), true, 0))
 	require.NoError(t, srv.Publish("r/2", big, true, 0))

@@ -171,9 +171,10 @@ type Limits struct {
 	// retained topics are not stored (counted). Default 1,000,000.
 	MaxRetained int
 	// MaxRetainedBytes bounds the memory of the retained store (topics,
-	// payloads and properties, plus 72 bytes per topic level for the tree
-	// the store matches filters in); a retained message that would exceed
-	// it is not stored (counted and logged). Default 256 MiB.
+	// payloads and properties, each message's record, and 72 bytes per
+	// topic level for the tree the store matches filters in); a retained
+	// message that would exceed it is not stored (counted and logged).
+	// Default 256 MiB.
 	MaxRetainedBytes int
 }
 

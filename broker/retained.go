@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // retainedStore holds the retained message of each topic in a tree of
@@ -27,9 +28,15 @@ type retainedStore struct {
 // topics with short levels cost more tree than message.
 const retainedLevelCost = 72
 
-// retainedCost is what a retained message counts towards MaxRetainedBytes.
+// retainedRecordCost is the part of a message record that message.size
+// leaves out (it counts 64 bytes, about what a queue entry costs, since
+// queues share records); the retained store holds its records alone.
+const retainedRecordCost = int(unsafe.Sizeof(message{})) - 64
+
+// retainedCost is what a retained message counts towards MaxRetainedBytes:
+// its size, its whole record and its levels of the tree.
 func retainedCost(m *message) int {
-	return m.size + retainedLevelCost*(strings.Count(m.pub.Topic, "/")+1)
+	return m.size + retainedRecordCost + retainedLevelCost*(strings.Count(m.pub.Topic, "/")+1)
 }
 
 // rnode is one topic level of the retained tree.

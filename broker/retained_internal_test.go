@@ -116,15 +116,15 @@ func TestRetainedStoreLimits(t *testing.T) {
 		return newMessage(&codec.Publish{Topic: tp, Payload: make([]byte, n)}, "c", 0, now)
 	}
 	a := msg("x/a", 10)
-	require.True(t, r.set(a, 2, 1000))
-	require.True(t, r.set(msg("x/b", 10), 2, 1000))
-	require.False(t, r.set(msg("x/c", 10), 2, 1000), "a third topic beyond the count bound")
+	require.True(t, r.set(a, 2, 2000))
+	require.True(t, r.set(msg("x/b", 10), 2, 2000))
+	require.False(t, r.set(msg("x/c", 10), 2, 2000), "a third topic beyond the count bound")
 	a2 := msg("x/a", 5)
-	require.True(t, r.set(a2, 2, 1000), "replacing never counts as a new topic")
+	require.True(t, r.set(a2, 2, 2000), "replacing never counts as a new topic")
 	require.False(t, r.deleteIf(a), "a is no longer the retained message of x/a")
 	require.True(t, r.deleteIf(a2))
 	require.Equal(t, 1, r.count())
-	require.False(t, r.set(msg("x/big", 2000), 2, 1000), "beyond the byte bound")
+	require.False(t, r.set(msg("x/big", 2000), 2, 2000), "beyond the byte bound")
 
 	// Deep topics count their tree levels: 100 levels of one letter are
 	// about 7.4 KB of tree for 200 bytes of topic.
