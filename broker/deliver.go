@@ -427,7 +427,7 @@ func (s *Server) sharedCandidates(g *topics.SharedGroup) sharedPick {
 // members (which costs a map lookup and a session lock per member): from a
 // start that moves on by one member per message, the first connected
 // member, or else the first with a session (an offline persistent one
-// then receives the message [MQTT-4.8.2-?]). With every member connected
+// then receives the message, as with pickShared). With every member connected
 // it is exact round-robin; each message costs about the members skipped
 // over. s.mu must be read-locked.
 func (s *Server) pickRoundRobin(g *topics.SharedGroup, rr *roundRobin) (*session, *topics.Sub) {
