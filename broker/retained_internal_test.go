@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +150,35 @@ func BenchmarkRetainedMatch(b *testing.B) {
 			b.Fatal("no match")
 		}
 	}
+}
+
+// TestRetainedStoreConcurrent: sets, deletes and matches from several
+// goroutines at once leave a consistent store (run with -race).
+func TestRetainedStoreConcurrent(t *testing.T) {
+	r := newRetainedStore()
+	now := time.Now()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				tp := fmt.Sprintf("c/%d/%d", (w+i)%7, i%13)
+				switch i % 3 {
+				case 0:
+					r.set(newMessage(&codec.Publish{Topic: tp, Payload: []byte("x")}, "c", 0, now), 1<<20, 1<<30)
+				case 1:
+					r.delete(tp)
+				default:
+					r.match("c/+/#", math.MaxInt)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Len(t, r.match("#", math.MaxInt), r.count())
+	for _, m := range r.match("#", math.MaxInt) {
+		r.delete(m.pub.Topic)
+	}
+	require.Zero(t, r.count())
+	require.Zero(t, r.bytes)
+	require.Empty(t, r.root.kids)
 }
