@@ -45,6 +45,16 @@ type outQueue struct {
 	lowMark int // queued bytes at or below which room is signalled
 }
 
+// free returns how many more bytes fit within limit (0 once closed).
+func (q *outQueue) free(limit int) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return 0
+	}
+	return max(limit-q.queued, 0)
+}
+
 // reserve reports whether n more bytes fit within max; force ignores the
 // bound (for control packets that must not be lost).
 func (q *outQueue) fits(n, max int, force bool) bool {

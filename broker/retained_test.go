@@ -139,3 +139,32 @@ func TestRetainedPerSubscribeBound(t *testing.T) {
 	c.barrier()
 	require.Equal(t, 10, n)
 }
+
+// TestRetainedRoomBound: a SUBSCRIBE collects no more retained messages
+// than the client's queues can take now (here an outbound queue of 600
+// bytes: at most 100 of the smallest PUBLISH), so that subscribing to "#"
+// over a large store, again and again, costs what the client can receive
+// rather than the store's size.
+func TestRetainedRoomBound(t *testing.T) {
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxOutboundBytes: 600}})
+	for i := range 300 {
+		require.NoError(t, ts.Publish(fmt.Sprint("rr/", i), []byte("r"), true, 0))
+	}
+	c := connectC(t, ts, codec.V5, "rr-sub")
+	dropped := ts.Info().MessagesDropped
+	require.Equal(t, []codec.ReasonCode{codec.GrantedQoS0}, c.subscribe(codec.Subscription{Filter: "rr/#"}))
+	n := 0
+	for {
+		pk := c.expect()
+		if _, ok := pk.(*codec.Publish); !ok {
+			break
+		}
+		n++
+		if n == 1 {
+			c.send(&codec.Pingreq{}) // ends the count
+		}
+	}
+	require.Positive(t, n)
+	attempted := int64(n) + ts.Info().MessagesDropped - dropped // sent, or dropped as the queue was full
+	require.LessOrEqual(t, attempted, int64(100), "no more than 600 / 6 retained messages collected (%d received)", n)
+}

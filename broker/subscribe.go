@@ -146,21 +146,42 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// Retained messages: never for shared subscriptions [MQTT-3.8.4-?];
 	// retain handling 0 always, 1 only for a new subscription, 2 never
 	// [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11].
-	// One SUBSCRIBE sends at most as many retained messages as the store
-	// can hold (Limits.MaxRetained), so that a packet repeating "#"
-	// thousands of times cannot make the server collect thousands of copies
-	// of the store; one "#" still gets all of it.
-	if room := s.opts.Limits.MaxRetained - len(*retained); room > 0 &&
+	// A SUBSCRIBE collects no more retained messages than the client can
+	// take now (retainedRoom) nor than the store can hold (MaxRetained), so
+	// that SUBSCRIBEs of "#" from a client that does not read, or one
+	// packet repeating "#" thousands of times, cannot make the server
+	// match and drop the whole store again and again.
+	if room := min(s.opts.Limits.MaxRetained, c.retainedRoom(qos)) - len(*retained); room > 0 &&
 		!shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
 		ms := s.retained.match(filter, room)
 		if len(ms) == room && s.debugEnabled() {
-			s.debug("retained messages for this SUBSCRIBE reached MaxRetained; no more are sent", "client", c.info.ID, "filter", sub.Filter)
+			s.debug("retained messages for this SUBSCRIBE reached what the client can take now; no more are sent", "client", c.info.ID, "filter", sub.Filter)
 		}
 		for _, m := range ms {
 			*retained = append(*retained, retainedSend{msg: m, qos: qos})
 		}
 	}
 	return codec.ReasonCode(qos), nil
+}
+
+// minRetainedSend is the fewest bytes a retained PUBLISH takes in the
+// outbound queue (fixed header, topic length, a one-byte topic, v5
+// property length), for retainedRoom.
+const minRetainedSend = 6
+
+// retainedRoom is how many retained messages at qos the client can take
+// now: what fits in its outbound queue and, at QoS 1 and 2, its session
+// queue and inflight window. Messages beyond it would be dropped.
+func (c *conn) retainedRoom(qos codec.QoS) int {
+	l := &c.srv.opts.Limits
+	room := c.out.free(l.MaxOutboundBytes) / minRetainedSend
+	if qos > 0 {
+		sess := c.sess
+		sess.mu.Lock()
+		room += max(l.MaxQueuedMessages-len(sess.queue), 0) + max(l.MaxInflight-len(sess.inflight), 0)
+		sess.mu.Unlock()
+	}
+	return room
 }
 
 // subscriptionCost approximates the memory a subscription holds: its
