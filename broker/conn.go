@@ -188,6 +188,45 @@ func (c *conn) readLoop(untilConnected bool) error {
 		if untilConnected && c.state.Load() == stateConnected {
 			return errHandover
 		}
+		if !untilConnected {
+			if err := c.waitOwnQueue(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// errNotReading ends a connection whose client does not read what it is
+// sent (see waitOwnQueue).
+var errNotReading = errors.New("the client does not read what it is sent: its outbound queue did not drain within the write timeout")
+
+// waitOwnQueue is flow control for a client that sends requests (PINGREQ,
+// QoS 1 and 2 PUBLISH, SUBSCRIBE, ...) faster than it reads the answers,
+// which are queued whatever Limits.MaxOutboundBytes says: once its
+// outbound queue is past that bound, the reader stops reading until the
+// queue drains to a quarter of Limits.OutboundHighWater, and TCP slows the
+// client down. A queue that does not drain within WriteTimeout ends the
+// connection. Without it, a client flooding PINGREQ and reading nothing
+// grew its queue by its whole input rate until the write timeout.
+func (c *conn) waitOwnQueue() error {
+	q := &c.out
+	q.mu.Lock()
+	if q.closed || q.queued <= c.srv.opts.Limits.MaxOutboundBytes {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.room == nil {
+		q.room = make(chan struct{})
+	}
+	room := q.room
+	q.mu.Unlock()
+	t := time.NewTimer(c.srv.opts.WriteTimeout)
+	defer t.Stop()
+	select {
+	case <-room:
+		return nil
+	case <-t.C:
+		return errNotReading
 	}
 }
 

@@ -6,6 +6,8 @@ package broker_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -222,4 +224,56 @@ func TestTotalQueuedBytes(t *testing.T) {
 	info = ts.Info() // tq-b's session ended with its connection
 	require.EqualValues(t, 1, info.Queued, "only tq-a's copy of tq/4 is left")
 	require.InDelta(t, 1070, info.QueuedBytes, 50)
+}
+
+// smallBuffers accepts TCP connections with small kernel send buffers, so
+// that what the server writes to a client that does not read stays in the
+// server's own queue instead of the kernel's.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// TestClientNotReadingIsThrottled: a client that floods PINGREQ and reads
+// nothing has its answers queued whatever MaxOutboundBytes says; once its
+// queue is past the bound the server stops reading from it (TCP then slows
+// the client down) instead of queueing its whole input, and goes on once
+// the client reads again. Nothing is lost.
+func TestClientNotReadingIsThrottled(t *testing.T) {
+	srv := broker.New(broker.Options{Limits: broker.Limits{MaxOutboundBytes: 1024}, SysInterval: -1, Logger: discardLogger})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, srv.AddListener(broker.NewNetListener("small", smallBuffers{ln})))
+	require.NoError(t, srv.Serve())
+	t.Cleanup(func() { _ = srv.Close() })
+	ts := &testServer{Server: srv, addr: ln.Addr().String()}
+
+	c := dial(t, ts, codec.V5)
+	_ = c.nc.(*net.TCPConn).SetReadBuffer(4096)
+	require.Equal(t, codec.Success, c.connect(newConnect(codec.V5, "flood")).ReasonCode)
+	const pings = 200000
+	before := srv.Info().PacketsReceived
+	wrote := make(chan error, 1)
+	go func() { // blocks once the server stops reading
+		_, err := c.nc.Write(bytes.Repeat([]byte{0xC0, 0}, pings))
+		wrote <- err
+	}()
+	// The kernel buffers some thousands of PINGRESPs and one read (8,192
+	// PINGREQs) can pass the bound before the reader stops; without the
+	// stop it parses all 200,000 in milliseconds.
+	require.Never(t, func() bool { return srv.Info().PacketsReceived-before > 50000 }, 300*time.Millisecond, 5*time.Millisecond,
+		"the server kept reading from a client that does not read")
+	_ = c.nc.(*net.TCPConn).SetReadBuffer(4 << 20) // read at full speed now
+	got := make([]byte, 2*pings)
+	_ = c.nc.SetReadDeadline(time.Now().Add(waitFor))
+	_, err = io.ReadFull(c.nc, got)
+	require.NoError(t, err)
+	require.Equal(t, bytes.Repeat([]byte{0xD0, 0}, pings), got, "a PINGRESP for every PINGREQ")
+	require.NoError(t, <-wrote)
 }
