@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,34 @@ func TestOutboundTopicAliases(t *testing.T) {
 			require.Nil(t, p.Properties.TopicAlias, "message %d", i)
 		} else {
 			require.Equal(t, w.alias, *p.Properties.TopicAlias, "message %d", i)
+		}
+	}
+}
+
+// TestOutboundTopicAliasBytes: the topics behind outbound aliases stay in
+// memory for the connection's life, so a topic longer than 4 KiB gets no
+// alias, and once 64 KiB of topics have aliases the next ones get none,
+// whatever Topic Alias Maximum the client announced.
+func TestOutboundTopicAliasBytes(t *testing.T) {
+	srv := startServer(t, broker.Options{})
+	c, _ := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "alias-bytes", CleanStart: true,
+		Properties: codec.Properties{TopicAliasMaximum: codec.Ptr(uint16(65535))}})
+	defer c.nc.Close()
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "ab/#"}}})
+	require.IsType(t, &codec.Suback{}, c.read())
+	topic := func(i, n int) string { return fmt.Sprintf("ab/%03d/", i) + strings.Repeat("x", n-7) }
+	require.NoError(t, srv.Publish(topic(0, 5000), nil, false, 0))
+	p, ok := c.read().(*codec.Publish)
+	require.True(t, ok)
+	require.Nil(t, p.Properties.TopicAlias, "a 5,000-byte topic gets no alias")
+	for i := 1; i <= 17; i++ { // 16 topics of 4,000 bytes fit in 64 KiB, the 17th does not
+		require.NoError(t, srv.Publish(topic(i, 4000), nil, false, 0))
+		p, ok := c.read().(*codec.Publish)
+		require.True(t, ok)
+		if i <= 16 {
+			require.NotNil(t, p.Properties.TopicAlias, "topic %d", i)
+		} else {
+			require.Nil(t, p.Properties.TopicAlias, "topic %d: beyond 64 KiB of aliased topics", i)
 		}
 	}
 }

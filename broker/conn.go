@@ -98,8 +98,10 @@ type conn struct {
 	readTimeout time.Duration
 
 	// aliasOut maps topics to the aliases sent to this client; guarded by
-	// the session's mu, under which every PUBLISH is queued.
-	aliasOut map[string]uint16
+	// the session's mu, under which every PUBLISH is queued. aliasBytes is
+	// the length of its topics (bounded by maxAliasBytes).
+	aliasOut   map[string]uint16
+	aliasBytes int
 
 	out outQueue
 

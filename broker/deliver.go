@@ -224,6 +224,15 @@ func (c *conn) queuePublish(header, payload []byte, m *message, f form, force bo
 	return true
 }
 
+// Outbound topic aliases keep their topics for the life of the
+// connection: a client announcing a Topic Alias Maximum of 65,535 must not
+// make the server keep 65,535 topics of up to 64 KiB each. Topics longer
+// than maxAliasTopic, or beyond maxAliasBytes in all, are sent without one.
+const (
+	maxAliasTopic = 4 << 10
+	maxAliasBytes = 64 << 10
+)
+
 // outboundAlias returns the topic alias to use for topic towards a v5
 // client that accepts aliases [MQTT-3.3.2-11]: an existing one (send the
 // alias alone), the next free one (send topic and alias; rememberAlias
@@ -232,7 +241,7 @@ func (c *conn) outboundAlias(topic string) (alias uint16, known bool) {
 	if a, ok := c.aliasOut[topic]; ok {
 		return a, true
 	}
-	if len(c.aliasOut) >= int(c.clientAliasMax) {
+	if len(c.aliasOut) >= int(c.clientAliasMax) || len(topic) > maxAliasTopic || c.aliasBytes+len(topic) > maxAliasBytes {
 		return 0, false
 	}
 	return uint16(len(c.aliasOut) + 1), false
@@ -244,6 +253,7 @@ func (c *conn) rememberAlias(topic string, alias uint16) {
 		c.aliasOut = make(map[string]uint16)
 	}
 	c.aliasOut[topic] = alias
+	c.aliasBytes += len(topic)
 }
 
 // tooLarge reports whether m in form f exceeds the client's maximum
