@@ -450,7 +450,12 @@ func (c *conn) flushInline() {
 	q.deferStart = false
 	start := len(q.bufs) > 0 || q.tail != nil && len(*q.tail) > 0
 	start = start && q.startLocked()
+	// closeAfterFlush left the close to this flush (see there).
+	closeNow := !start && q.closed && q.closeAfter && !q.writing
 	q.mu.Unlock()
+	if closeNow {
+		_ = c.nc.Close()
+	}
 	if start {
 		var gate func() error
 		if c.srv.persist.enabled() {
@@ -664,9 +669,12 @@ func (c *conn) closeAfterFlush() {
 	q.mu.Lock()
 	q.closed = true
 	q.closeAfter = true
-	writing := q.writing
+	// While the reader handles CONNECT it flushes the queue itself
+	// (flushInline) and closes then: closing now would lose the CONNACK
+	// and DISCONNECT of a client taken over right after connecting.
+	closeNow := !q.writing && !q.deferStart
 	q.mu.Unlock()
-	if !writing {
+	if closeNow {
 		_ = c.nc.Close()
 	}
 }

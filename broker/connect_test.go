@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -194,6 +195,45 @@ func TestSessionExpiry(t *testing.T) {
 			c.disconnect()
 		})
 	}
+}
+
+// holdFirstConnack holds the first connection of a client identifier
+// between the queueing of its CONNACK and its flush (OnSessionEstablished
+// runs there), until release is closed.
+type holdFirstConnack struct {
+	id      string
+	held    chan struct{}
+	release chan struct{}
+	done    atomic.Bool
+}
+
+func (*holdFirstConnack) ID() string { return "hold-first-connack" }
+func (h *holdFirstConnack) OnSessionEstablished(cl *broker.ClientInfo, _ *codec.Connect, _ bool) {
+	if cl.ID != h.id {
+		return
+	}
+	if h.done.CompareAndSwap(false, true) {
+		close(h.held)
+		<-h.release
+	}
+}
+
+// TestTakeoverRightAfterConnect: a connection taken over between the
+// queueing of its CONNACK and the write still receives the CONNACK and then
+// DISCONNECT 0x8E (it used to be closed with neither).
+// [MQTT-3.1.4-3] [MQTT-3.2.0-1]
+func TestTakeoverRightAfterConnect(t *testing.T) {
+	h := &holdFirstConnack{id: "to-early", held: make(chan struct{}), release: make(chan struct{})}
+	ts := startServer(t, broker.Options{}, h)
+	first := dial(t, ts, codec.V5)
+	first.send(newConnect(codec.V5, "to-early"))
+	<-h.held
+	second, _ := connect(t, ts, codec.V5, "to-early")
+	close(h.release)
+	ack := expectT[*codec.Connack](first)
+	require.Equal(t, codec.Success, ack.ReasonCode)
+	first.expectDisconnect(codec.SessionTakenOver)
+	second.barrier()
 }
 
 // TestSessionTakeover: a second connection with the same client
