@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -92,6 +93,24 @@ type Backend struct {
 	gcDone    sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+	// broken is the first panic Badger raised, as an error; from then on
+	// Ping reports it (see recovered).
+	broken atomic.Pointer[error]
+}
+
+// recovered turns a panic inside Badger into the error *err: Badger panics
+// (a nil memtable) once a write failed in a way it does not recover from,
+// such as running out of file descriptors while opening a memtable, and
+// the broker must keep serving and say so rather than crash. Ping then
+// fails, so readiness reports the store as down until a restart.
+func (b *Backend) recovered(op string, err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	*err = fmt.Errorf("badger store: %s: Badger failed (%v); the database needs wrenmq to restart (earlier errors in the log tell why, e.g. too many open files)", op, r)
+	e := *err
+	b.broken.CompareAndSwap(nil, &e)
 }
 
 var _ storage.Backend = (*Backend)(nil)
@@ -131,7 +150,8 @@ func Open(opts Options) (*Backend, error) {
 // Apply implements storage.Backend: the ops are written in one
 // transaction, or in several consecutive ones when the batch exceeds
 // Badger's transaction size.
-func (b *Backend) Apply(ctx context.Context, ops []storage.Op) error {
+func (b *Backend) Apply(ctx context.Context, ops []storage.Op) (err error) {
+	defer b.recovered(fmt.Sprintf("apply batch of %d ops", len(ops)), &err)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("badger store: apply batch of %d ops: %w", len(ops), err)
 	}
@@ -164,8 +184,9 @@ func (b *Backend) Apply(ctx context.Context, ops []storage.Op) error {
 }
 
 // Scan implements storage.Backend, in key order on a consistent snapshot.
-func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []byte) error) error {
-	err := b.db.View(func(txn *badger.Txn) error {
+func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []byte) error) (err error) {
+	defer b.recovered(fmt.Sprintf("scan %q", prefix), &err)
+	err = b.db.View(func(txn *badger.Txn) error {
 		io := badger.DefaultIteratorOptions
 		io.Prefix = prefix
 		it := txn.NewIterator(io)
@@ -187,10 +208,14 @@ func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []
 	return nil
 }
 
-// Ping implements storage.Backend; it fails once the database is closed.
+// Ping implements storage.Backend; it fails once the database is closed
+// or Badger has panicked.
 func (b *Backend) Ping(ctx context.Context) error {
 	if b.db.IsClosed() {
 		return fmt.Errorf("badger store: ping: %w", storage.ErrClosed)
+	}
+	if err := b.broken.Load(); err != nil {
+		return *err
 	}
 	return ctx.Err()
 }
@@ -210,7 +235,8 @@ func (b *Backend) Close() error {
 
 // RunGC runs value-log garbage collection until a pass finds nothing to
 // rewrite. It is what the schedule runs; tests and tools may call it.
-func (b *Backend) RunGC() error {
+func (b *Backend) RunGC() (err error) {
+	defer b.recovered("value log GC", &err)
 	for {
 		err := b.db.RunValueLogGC(b.opts.GCDiscardRatio)
 		switch {
