@@ -87,12 +87,17 @@ func (c *conn) waitForRoom(timeout time.Duration) {
 	case <-room:
 	case <-t.C:
 		q.mu.Lock()
-		if q.queued > low {
+		// Publishers that waited together time out together: one warning.
+		newly := q.queued > low && !q.stalled
+		if newly {
 			q.stalled = true
 		}
+		queued := q.queued
 		q.mu.Unlock()
-		c.srv.log.Warn("subscriber stalled: its socket does not drain; publishers no longer wait for it",
-			"client", c.clientID(), "queued_bytes", q.queued)
+		if newly {
+			c.srv.log.Warn("subscriber stalled: its socket does not drain; publishers no longer wait for it",
+				"client", c.clientID(), "queued_bytes", queued)
+		}
 	}
 }
 

@@ -196,7 +196,8 @@ func (s *session) waitForRoom(timeout time.Duration) {
 	case <-room:
 	case <-t.C:
 		s.mu.Lock()
-		if s.queueFillLocked() > 0 && !s.ended {
+		// Publishers that waited together time out together: one warning.
+		if s.queueFillLocked() > 0 && !s.ended && !s.stalled {
 			s.stalled = true
 			s.srv.log.Warn("subscriber stalled: publishers no longer wait for it and its queue may overflow",
 				"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
