@@ -276,7 +276,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 	if !raiseNoFile(idleConns + 200) {
 		b.Skipf("RLIMIT_NOFILE cannot be raised to %d: idle-connection benchmark skipped", idleConns+200)
 	}
-	ts := startServer(b, broker.Options{})
+	ts := startServer(b, broker.Options{Limits: broker.Limits{MaxConnections: idleConns + 100}})
 	measure := func() uint64 {
 		runtime.GC()
 		runtime.GC()

@@ -110,6 +110,14 @@ type Limits struct {
 	// MaxClients is the number of concurrently connected clients; new
 	// clients beyond it are refused with 0x89 server busy. Default 100,000.
 	MaxClients int
+	// MaxConnections bounds the network connections open at once, those
+	// that have not sent CONNECT yet included; a connection beyond it is
+	// closed at once (logged at most every 10 s). Each costs a file
+	// descriptor, and running out of them also keeps storage from opening
+	// its files. Default: the process's open-file limit minus a reserve for
+	// storage, listeners and logs (a quarter of the limit, at most 1,024);
+	// 100,000 where the limit is unknown.
+	MaxConnections int
 	// MaxOutboundBytes bounds each client's outbound write queue. When it
 	// is full, QoS 0 messages to that client are dropped (counted, hook
 	// fired) and QoS 1/2 messages wait in the session queue. Default 4 MiB.
@@ -234,6 +242,12 @@ func (o Options) withDefaults() Options {
 	l := &o.Limits
 	if l.MaxClients <= 0 {
 		l.MaxClients = defaultMaxClients
+	}
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = defaultMaxClients
+		if n := openFileLimit(); n > 0 {
+			l.MaxConnections = n - min(n/4, 1024)
+		}
 	}
 	if l.MaxOutboundBytes <= 0 {
 		l.MaxOutboundBytes = defaultOutboundBytes

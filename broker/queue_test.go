@@ -277,3 +277,30 @@ func TestClientNotReadingIsThrottled(t *testing.T) {
 	require.Equal(t, bytes.Repeat([]byte{0xD0, 0}, pings), got, "a PINGRESP for every PINGREQ")
 	require.NoError(t, <-wrote)
 }
+
+// TestMaxConnections: beyond Limits.MaxConnections open connections a new
+// one is closed at once, before CONNECT; once one closes there is room
+// again.
+func TestMaxConnections(t *testing.T) {
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxConnections: 2}})
+	a := connectC(t, ts, codec.V5, "mc-a")
+	connectC(t, ts, codec.V5, "mc-b")
+	over := dial(t, ts, codec.V5)
+	over.send(newConnect(codec.V5, "mc-c"))
+	over.expectClosed()
+	a.disconnect()
+	eventually(t, func() bool {
+		nc, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			return false
+		}
+		defer nc.Close()
+		b, _ := codec.Append(nil, newConnect(codec.V5, "mc-d"), codec.V5)
+		if _, err := nc.Write(b); err != nil {
+			return false
+		}
+		_ = nc.SetReadDeadline(time.Now().Add(waitFor))
+		pk, err := codec.NewReader(nc, 0).ReadPacket(codec.V5)
+		return err == nil && pk.(*codec.Connack).ReasonCode == codec.Success
+	}, "a connection is accepted again once one closed")
+}

@@ -55,8 +55,10 @@ type Server struct {
 	bgWG     sync.WaitGroup // background goroutines ($SYS)
 	nextID   atomic.Uint64  // for assigned client identifiers
 	aclGen   atomic.Uint64  // bumped by RecheckSubscriptions; see session.aclGen
-	// queueFullWarned is when warnTotalQueueFull last logged (unix ns).
+	// queueFullWarned and connsFullWarned are when warnEvery last logged
+	// those conditions (unix ns).
 	queueFullWarned atomic.Int64
+	connsFullWarned atomic.Int64
 	closed          atomic.Bool
 }
 
@@ -219,6 +221,13 @@ func (s *Server) handle(listener string, nc net.Conn) {
 	if s.connsClosed {
 		s.connsMu.Unlock()
 		_ = nc.Close()
+		return
+	}
+	if len(s.conns) >= s.opts.Limits.MaxConnections {
+		s.connsMu.Unlock()
+		_ = nc.Close()
+		s.warnEvery(&s.connsFullWarned, "connection closed: Limits.MaxConnections reached (raise the open-file limit or the option)",
+			"max_connections", s.opts.Limits.MaxConnections, "remote", nc.RemoteAddr().String())
 		return
 	}
 	s.conns[c] = struct{}{}

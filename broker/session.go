@@ -5,6 +5,7 @@ package broker
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wrenmq/wrenmq/broker/storage"
@@ -276,13 +277,20 @@ func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs [
 // warnTotalQueueFull logs that Limits.MaxTotalQueuedBytes is reached, at
 // most every 10 seconds.
 func (s *Server) warnTotalQueueFull() {
+	s.warnEvery(&s.queueFullWarned, "server-wide queue bound reached: no session queues another message until deliveries make room (drops counted)",
+		"queued_bytes", s.stats.queuedBytes.Load(), "max_total_queued_bytes", s.opts.Limits.MaxTotalQueuedBytes)
+}
+
+// warnEvery logs a warning at most every 10 seconds per condition (last
+// holds when it was last logged), for conditions that can recur at every
+// message or connection.
+func (s *Server) warnEvery(last *atomic.Int64, msg string, args ...any) {
 	now := time.Now().UnixNano()
-	last := s.queueFullWarned.Load()
-	if now-last < int64(10*time.Second) || !s.queueFullWarned.CompareAndSwap(last, now) {
+	prev := last.Load()
+	if now-prev < int64(10*time.Second) || !last.CompareAndSwap(prev, now) {
 		return
 	}
-	s.log.Warn("server-wide queue bound reached: no session queues another message until deliveries make room (drops counted)",
-		"queued_bytes", s.stats.queuedBytes.Load(), "max_total_queued_bytes", s.opts.Limits.MaxTotalQueuedBytes)
+	s.log.Warn(msg, args...)
 }
 
 // countQueuedLocked accounts for n messages of size bytes in all added to

@@ -94,6 +94,7 @@ type CapabilitiesConfig struct {
 // LimitsConfig maps onto broker.Limits and the server's timeouts.
 type LimitsConfig struct {
 	MaxClients                *int      `yaml:"max_clients"`
+	MaxConnections            *int      `yaml:"max_connections"`
 	MaxOutboundBytes          *int      `yaml:"max_outbound_bytes"`
 	MaxInflight               *int      `yaml:"max_inflight"`
 	MaxInflightBytes          *int      `yaml:"max_inflight_bytes"`

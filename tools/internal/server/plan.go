@@ -342,6 +342,7 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 		*dst = *v
 	}
 	positive(lc.MaxClients, "max_clients", &ol.MaxClients)
+	positive(lc.MaxConnections, "max_connections", &ol.MaxConnections)
 	positive(lc.MaxOutboundBytes, "max_outbound_bytes", &ol.MaxOutboundBytes)
 	positive(lc.MaxInflight, "max_inflight", &ol.MaxInflight)
 	if lc.MaxInflight != nil && *lc.MaxInflight > 65535 {
