@@ -73,7 +73,7 @@ func (s *Server) recheckOnResume(c *conn) {
 func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int {
 	var denied []topics.Sub
 	for _, sub := range s.topics.Subscriptions(sess.id) {
-		if !s.hooks.allowed(info, fullFilter(sub), AccessRead) {
+		if !s.hooks.allowed(info, sub.FullFilter(), AccessRead) {
 			denied = append(denied, sub)
 		}
 	}
@@ -98,7 +98,7 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 	removed := 0
 	for _, sub := range denied {
 		if s.topics.Unsubscribe(sess.id, sub.Group, sub.Filter) {
-			full := fullFilter(sub)
+			full := sub.FullFilter()
 			sess.subCount--
 			sess.subBytes -= subscriptionCost(full)
 			s.deleteSubscriptionLocked(sess, full)
@@ -123,13 +123,4 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 	sess.aclGen = max(sess.aclGen, gen)
 	sess.signalRoomLocked()
 	return removed
-}
-
-// fullFilter returns the filter a subscription was made with, with its
-// $share/{group}/ prefix when shared.
-func fullFilter(sub topics.Sub) string {
-	if sub.Group == "" {
-		return sub.Filter
-	}
-	return "$share/" + sub.Group + "/" + sub.Filter
 }

@@ -53,12 +53,8 @@ func (in *inlineSubs) call(sub *topics.Sub, m *message) {
 		return
 	}
 	id, _ := strconv.Atoi(strings.TrimPrefix(sub.Client, inlinePrefix))
-	filter := sub.Filter
-	if sub.Group != "" {
-		filter = "$share/" + sub.Group + "/" + filter
-	}
 	pk := m.pub
-	h(InlineSubscription{Filter: filter, ID: id}, &pk)
+	h(InlineSubscription{Filter: sub.FullFilter(), ID: id}, &pk)
 }
 
 // Publish publishes a message from the server itself (the inline client).

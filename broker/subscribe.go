@@ -151,15 +151,19 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// that SUBSCRIBEs of "#" from a client that does not read, or one
 	// packet repeating "#" thousands of times, cannot make the server
 	// match and drop the whole store again and again.
-	if room := min(s.opts.Limits.MaxRetained, c.retainedRoom(qos)) - len(*retained); room > 0 &&
-		!shared && !caps.DisableRetain && (sub.RetainHandling == 0 || sub.RetainHandling == 1 && !existed) {
-		ms := s.retained.match(filter, room)
-		if len(ms) == room && s.debugEnabled() {
-			s.debug("retained messages for this SUBSCRIBE reached what the client can take now; no more are sent", "client", c.info.ID, "filter", sub.Filter)
-		}
-		for _, m := range ms {
-			*retained = append(*retained, retainedSend{msg: m, qos: qos})
-		}
+	if shared || caps.DisableRetain || sub.RetainHandling == 2 || sub.RetainHandling == 1 && existed {
+		return codec.ReasonCode(qos), nil
+	}
+	room := min(s.opts.Limits.MaxRetained, c.retainedRoom(qos)) - len(*retained)
+	if room <= 0 {
+		return codec.ReasonCode(qos), nil
+	}
+	ms := s.retained.match(filter, room)
+	if len(ms) == room && s.debugEnabled() {
+		s.debug("retained messages for this SUBSCRIBE reached what the client can take now; no more are sent", "client", c.info.ID, "filter", sub.Filter)
+	}
+	for _, m := range ms {
+		*retained = append(*retained, retainedSend{msg: m, qos: qos})
 	}
 	return codec.ReasonCode(qos), nil
 }

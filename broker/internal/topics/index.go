@@ -34,6 +34,15 @@ type Sub struct {
 	Identifier uint32
 }
 
+// FullFilter returns the filter the subscription was made with: Filter,
+// with its $share/{Group}/ prefix when shared.
+func (s *Sub) FullFilter() string {
+	if s.Group == "" {
+		return s.Filter
+	}
+	return "$share/" + s.Group + "/" + s.Filter
+}
+
 // Matches is the result of a match: the plain subscriptions that match, and
 // the shared groups with at least one member whose filter matches.
 type Matches struct {
