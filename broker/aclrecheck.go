@@ -111,9 +111,7 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 			kept = append(kept, q) // queued meanwhile, or still readable
 			continue
 		}
-		sess.countQueuedLocked(-1, -q.msg.size)
-		s.deleteQueuedLocked(sess, q.seq)
-		sess.noteDropLocked(q.msg, DropNotAuthorized)
+		sess.dropQueuedLocked(q, DropNotAuthorized)
 	}
 	clear(sess.queue[len(kept):])
 	sess.queue = kept

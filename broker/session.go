@@ -293,6 +293,15 @@ func (s *Server) warnEvery(last *atomic.Int64, msg string, args ...any) {
 	s.log.Warn(msg, args...)
 }
 
+// dropQueuedLocked discards queued message q (already taken out of
+// s.queue by the caller): its accounting, its stored record, and the drop
+// count and hook.
+func (s *session) dropQueuedLocked(q queued, why DropReason) {
+	s.countQueuedLocked(-1, -q.msg.size)
+	s.srv.deleteQueuedLocked(s, q.seq)
+	s.noteDropLocked(q.msg, why)
+}
+
 // countQueuedLocked accounts for n messages of size bytes in all added to
 // (or, negative, removed from) the session queue: the session's bound and
 // the server's counters.
@@ -411,9 +420,7 @@ func (s *session) pumpLocked(c *conn) {
 		q := s.queue[sent]
 		if q.msg.expired(now) {
 			sent++
-			s.countQueuedLocked(-1, -q.msg.size)
-			s.srv.deleteQueuedLocked(s, q.seq)
-			s.noteDropLocked(q.msg, DropExpired)
+			s.dropQueuedLocked(q, DropExpired)
 			continue
 		}
 		if q.qos > 0 && !s.windowOpenLocked(c) {
