@@ -4,13 +4,18 @@
 // Package redisstore is a storage.Backend on Redis
 // (github.com/redis/go-redis/v9).
 //
-// Each record is one Redis string under Options.Prefix followed by the
-// hex encoding of the binary record key, so keys never contain glob
-// characters, braces (cluster hash tags) or bytes a terminal would
-// mangle, and a key prefix stays a prefix after encoding. A batch is one
+// Keys are Options.Prefix followed by the hex encoding of the binary
+// record key, so they never contain glob characters, braces (cluster hash
+// tags) or bytes a terminal would mangle. The records of one client (the
+// keys sharing a group prefix, see storage.GroupLen) live together in one
+// hash, named Options.Prefix + "g:" + the hex encoding of the group prefix,
+// whose fields are the rest of each key as raw bytes; every other record
+// (retained messages, counters) is one string. A scan of a group (the
+// store deletes a session that way) is then one HGETALL of its hash
+// whatever the size of the database; other scans, the full one of a
+// restore, use SCAN with MATCH (never KEYS) and read each page with MGET
+// and HGETALL, so they are not a snapshot across pages. A batch is one
 // MULTI/EXEC transaction sent as a pipeline: atomic and one round trip.
-// Scans use SCAN with MATCH, never KEYS, and read values with MGET one page
-// at a time, so a scan is not a snapshot across pages.
 //
 // Durability is Redis's: a write acknowledged by EXEC survives a Redis
 // restart only with AOF (appendonly yes; appendfsync always for the
@@ -18,6 +23,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/hex"
@@ -98,12 +104,26 @@ func Open(opts Options) (*Backend, error) {
 	return b, nil
 }
 
-func (b *Backend) key(k []byte) string {
+// groupTag starts the name of a group's hash after the prefix; hex
+// digits never do.
+const groupTag = "g:"
+
+// clientNamespace is the first byte of every grouped key.
+const clientNamespace = 'c'
+
+// key returns the Redis key holding k: the string itself, or the hash of
+// k's group with the field that holds k.
+func (b *Backend) key(k []byte) (name string, field []byte) {
+	n := storage.GroupLen(k)
 	var sb strings.Builder
-	sb.Grow(len(b.prefix) + 2*len(k))
+	sb.Grow(len(b.prefix) + len(groupTag) + 2*len(k))
 	sb.WriteString(b.prefix)
+	if n > 0 {
+		sb.WriteString(groupTag)
+		k, field = k[:n], k[n:]
+	}
 	sb.WriteString(hex.EncodeToString(k))
-	return sb.String()
+	return sb.String(), field
 }
 
 // Apply implements storage.Backend with one MULTI/EXEC pipeline.
@@ -113,10 +133,16 @@ func (b *Backend) Apply(ctx context.Context, ops []storage.Op) error {
 	}
 	_, err := b.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, op := range ops {
-			if op.Delete {
-				p.Del(ctx, b.key(op.Key))
-			} else {
-				p.Set(ctx, b.key(op.Key), op.Value, 0)
+			name, field := b.key(op.Key)
+			switch {
+			case field == nil && op.Delete:
+				p.Del(ctx, name)
+			case field == nil:
+				p.Set(ctx, name, op.Value, 0)
+			case op.Delete:
+				p.HDel(ctx, name, string(field))
+			default:
+				p.HSet(ctx, name, string(field), op.Value)
 			}
 		}
 		return nil
@@ -127,10 +153,23 @@ func (b *Backend) Apply(ctx context.Context, ops []storage.Op) error {
 	return nil
 }
 
-// Scan implements storage.Backend with SCAN MATCH and MGET, page by page,
-// in no particular order; keys SCAN returns twice are reported once.
+// Scan implements storage.Backend, in no particular order. A prefix
+// within one group reads that group's hash alone; any other walks the
+// keyspace with SCAN page by page, reporting keys SCAN returns twice once.
 func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []byte) error) error {
-	match := b.match + hex.EncodeToString(prefix) + "*"
+	if n := storage.GroupLen(prefix); n > 0 {
+		name, _ := b.key(prefix)
+		if err := b.scanGroups(ctx, prefix, []string{name}, fn); err != nil {
+			return fmt.Errorf("redis store: scan %q: %w", prefix, err)
+		}
+		return nil
+	}
+	// A prefix shorter than a group's can match groups (their names
+	// differ) only when it is empty or starts the client namespace.
+	match := b.match + "*"
+	if len(prefix) > 0 && prefix[0] != clientNamespace {
+		match = b.match + hex.EncodeToString(prefix) + "*"
+	}
 	seen := make(map[string]struct{})
 	var cursor uint64
 	for {
@@ -138,37 +177,101 @@ func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []
 		if err != nil {
 			return fmt.Errorf("redis store: scan %q: %w", prefix, err)
 		}
-		fresh := keys[:0]
+		var strs, groups []string
 		for _, k := range keys {
-			if _, dup := seen[k]; !dup {
-				seen[k] = struct{}{}
-				fresh = append(fresh, k)
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			if strings.HasPrefix(k[len(b.prefix):], groupTag) {
+				groups = append(groups, k)
+			} else {
+				strs = append(strs, k)
 			}
 		}
-		if len(fresh) > 0 {
-			vals, err := b.c.MGet(ctx, fresh...).Result()
-			if err != nil {
-				return fmt.Errorf("redis store: scan %q: read %d values: %w", prefix, len(fresh), err)
-			}
-			for i, v := range vals {
-				s, ok := v.(string)
-				if !ok {
-					continue // deleted since SCAN returned it
-				}
-				key, err := hex.DecodeString(fresh[i][len(b.prefix):])
-				if err != nil {
-					return fmt.Errorf("redis store: scan %q: key %q is not ours: %w", prefix, fresh[i], err)
-				}
-				if err := fn(key, []byte(s)); err != nil {
-					return fmt.Errorf("redis store: scan %q: %w", prefix, err)
-				}
-			}
+		if err := b.scanStrings(ctx, prefix, strs, fn); err != nil {
+			return fmt.Errorf("redis store: scan %q: %w", prefix, err)
+		}
+		if err := b.scanGroups(ctx, prefix, groups, fn); err != nil {
+			return fmt.Errorf("redis store: scan %q: %w", prefix, err)
 		}
 		if next == 0 {
 			return nil
 		}
 		cursor = next
 	}
+}
+
+// decode returns the record key a Redis key name (after the prefix and
+// any group tag) encodes.
+func decode(name string) ([]byte, error) {
+	k, err := hex.DecodeString(name)
+	if err != nil {
+		return nil, fmt.Errorf("key %q is not ours: %w", name, err)
+	}
+	return k, nil
+}
+
+// scanStrings reads the string keys names with one MGET and reports those
+// under prefix.
+func (b *Backend) scanStrings(ctx context.Context, prefix []byte, names []string, fn func(key, value []byte) error) error {
+	if len(names) == 0 {
+		return nil
+	}
+	vals, err := b.c.MGet(ctx, names...).Result()
+	if err != nil {
+		return fmt.Errorf("read %d values: %w", len(names), err)
+	}
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			continue // deleted since SCAN returned it
+		}
+		key, err := decode(names[i][len(b.prefix):])
+		if err != nil {
+			return err
+		}
+		if bytes.HasPrefix(key, prefix) {
+			if err := fn(key, []byte(s)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// scanGroups reads the group hashes names with HGETALL in one pipeline
+// and reports the records under prefix.
+func (b *Backend) scanGroups(ctx context.Context, prefix []byte, names []string, fn func(key, value []byte) error) error {
+	if len(names) == 0 {
+		return nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(names))
+	_, err := b.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, name := range names {
+			cmds[i] = p.HGetAll(ctx, name)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %d groups: %w", len(names), err)
+	}
+	var key []byte
+	for i, cmd := range cmds {
+		group, err := decode(names[i][len(b.prefix)+len(groupTag):])
+		if err != nil {
+			return err
+		}
+		for field, v := range cmd.Val() {
+			key = append(append(key[:0], group...), field...)
+			if bytes.HasPrefix(key, prefix) {
+				if err := fn(key, []byte(v)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Ping implements storage.Backend with PING.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,3 +193,59 @@ func (m multi) Handle(ctx context.Context, r slog.Record) error {
 }
 func (m multi) WithAttrs([]slog.Attr) slog.Handler { return m }
 func (m multi) WithGroup(string) slog.Handler      { return m }
+
+// scanCalls reads how many SCAN commands the server has run.
+func scanCalls(t *testing.T, c *redis.Client) int {
+	t.Helper()
+	info, err := c.Info(t.Context(), "commandstats").Result()
+	require.NoError(t, err)
+	for line := range strings.SplitSeq(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_scan:calls="); ok {
+			n, err := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+			require.NoError(t, err)
+			return n
+		}
+	}
+	return 0
+}
+
+// TestDeleteSessionReadsOnlyItsGroup deletes a session among many records
+// of other clients and retained messages: the store reads the session's
+// own hash, it does not walk the keyspace with SCAN (which made every
+// session end cost the size of the database).
+func TestDeleteSessionReadsOnlyItsGroup(t *testing.T) {
+	srv := redistest.StartServer(t)
+	b := open(t, srv.Addr(), uniquePrefix())
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer c.Close()
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeSync, Logger: quiet})
+	ctx := t.Context()
+	var ds []storage.Done
+	for i := range 200 {
+		id := fmt.Sprintf("other-%d", i)
+		ds = append(ds, st.PutSession(&storage.Session{ClientID: id, ProtocolVersion: 5}),
+			st.PutQueued(&storage.Queued{ClientID: id, Seq: 1, Message: storagetest.FullMessage("t", 1, 0)}),
+			st.PutRetained(&storage.Retained{Message: storagetest.FullMessage(id, 1, 0)}))
+	}
+	for i := range 3 {
+		ds = append(ds, st.PutQueued(&storage.Queued{ClientID: "gone", Seq: uint64(i), Message: storagetest.FullMessage("t", 1, 0)}))
+	}
+	ds = append(ds, st.PutSession(&storage.Session{ClientID: "gone", ProtocolVersion: 5}))
+	for _, d := range ds {
+		require.NoError(t, d.Wait(ctx))
+	}
+
+	before := scanCalls(t, c)
+	require.NoError(t, st.DeleteSession("gone").Wait(ctx))
+	assert.Equal(t, before, scanCalls(t, c), "deleting a session ran SCAN")
+
+	snap, err := st.Restore(ctx)
+	require.NoError(t, err)
+	assert.Len(t, snap.Sessions, 200)
+	assert.Len(t, snap.Queued, 200)
+	assert.Len(t, snap.Retained, 200)
+	for _, s := range snap.Sessions {
+		assert.NotEqual(t, "gone", s.ClientID)
+	}
+	require.NoError(t, st.Close(ctx))
+}

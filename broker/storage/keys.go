@@ -36,6 +36,27 @@ func appendClientPrefix(dst []byte, clientID string) ([]byte, error) {
 	return append(dst, clientID...), nil
 }
 
+// GroupLen returns the length of key's group prefix: the client prefix
+// ('c' | uint16 length | client id) that every record of one session
+// shares, or 0 when key has none (retained messages, the counters record,
+// a prefix shorter than a whole client prefix, a malformed key).
+//
+// The [Store] scans only nil (at [Store.Restore]) and whole group prefixes
+// (to delete a session), and all keys under a group prefix have that same
+// group. A [Backend] whose prefix scans cost more than the keys they find
+// (Redis's SCAN walks the whole keyspace) can therefore keep each group
+// together and answer the scan of a group from that group alone.
+func GroupLen(key []byte) int {
+	if len(key) < 3 || key[0] != nsClient {
+		return 0
+	}
+	n := 3 + int(binary.BigEndian.Uint16(key[1:3]))
+	if len(key) < n {
+		return 0
+	}
+	return n
+}
+
 func appendSessionKey(dst []byte, clientID string) ([]byte, error) {
 	dst, err := appendClientPrefix(dst, clientID)
 	return append(dst, kindSession), err

@@ -251,3 +251,24 @@ func (c *countingBackend) sizes() []int {
 	defer c.mu.Unlock()
 	return append([]int(nil), c.batch...)
 }
+
+func TestGroupLen(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{
+		{"", 0},
+		{"c", 0},
+		{"c\x00", 0},
+		{"c\x00\x00", 3},            // the empty client id
+		{"c\x00\x00s", 3},           // its session
+		{"c\x00\x02a", 0},           // shorter than its client id
+		{"c\x00\x02ab", 5},          // a whole client prefix
+		{"c\x00\x02abq\x00\x01", 5}, // a record under it
+		{"c\x01\x00ab", 0},          // a 256-byte id, cut short
+		{"rc\x00\x00", 0},           // a retained topic
+		{"n", 0},
+	} {
+		assert.Equal(t, tc.want, storage.GroupLen([]byte(tc.key)), "%q", tc.key)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend, opts ...Ru
 	s := suite{newBackend: newBackend, opts: o}
 	t.Run("ApplyScan", s.applyScan)
 	t.Run("ScanStopsOnError", s.scanStopsOnError)
+	t.Run("GroupedKeys", s.groupedKeys)
 	t.Run("RoundTrip", s.roundTrip)
 	t.Run("EmptyAndLargeMessages", s.emptyAndLarge)
 	t.Run("Deletes", s.deletes)
@@ -172,6 +174,75 @@ func (s suite) scanStopsOnError(t *testing.T) {
 	stop := errors.New("stop here")
 	calls := 0
 	err := b.Scan(ctx, []byte("k"), func(_, _ []byte) error {
+		calls++
+		return stop
+	})
+	require.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, calls)
+}
+
+// groupedKeys scans client records (see storage.GroupLen) by every kind of
+// prefix: nil, shorter than a group, a whole group, inside a group, and
+// keys that look like groups but are cut short.
+func (s suite) groupedKeys(t *testing.T) {
+	b := s.newBackend(t)
+	defer func() { require.NoError(t, b.Close()) }()
+	ctx := ctxT(t)
+	keys := []string{
+		"c\x00\x01a", "c\x00\x01as", "c\x00\x01aq\x00\x01", "c\x00\x01aq\x00\x02", // group "a", one key the group itself
+		"c\x00\x02abs", "c\x00\x02a\x00s", "c\x00\x02a*s", // ids "ab", "a\x00", "a*"
+		"c\x00\x00s",                // the empty id
+		"c", "c\x00", "c\x00\x05ab", // cut short: no group
+		"ra", "n",
+	}
+	var ops []storage.Op
+	want := map[string]string{}
+	for i, k := range keys {
+		v := fmt.Sprintf("v%d", i)
+		ops = append(ops, storage.Op{Key: []byte(k), Value: []byte(v)})
+		want[k] = v
+	}
+	require.NoError(t, b.Apply(ctx, ops))
+	under := func(prefix string) map[string]string {
+		m := map[string]string{}
+		for k, v := range want {
+			if strings.HasPrefix(k, prefix) {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	for _, p := range []string{"", "c", "c\x00", "c\x00\x01", "c\x00\x01a", "c\x00\x01aq", "c\x00\x01aq\x00\x02",
+		"c\x00\x02", "c\x00\x02a", "c\x00\x02a*", "c\x00\x02a*s", "c\x00\x00", "c\x00\x05", "c\x00\x05ab", "c\x00\x03abc", "r"} {
+		assert.Equal(t, under(p), scanAll(t, b, []byte(p)), "scan of %q", p)
+	}
+
+	// Deleting every key of a group leaves no trace of it, and deletes of
+	// missing keys in a group are harmless (batches are retried).
+	del := []storage.Op{{Key: []byte("c\x00\x01a"), Delete: true}, {Key: []byte("c\x00\x01as"), Delete: true},
+		{Key: []byte("c\x00\x01aq\x00\x01"), Delete: true}, {Key: []byte("c\x00\x01aq\x00\x02"), Delete: true},
+		{Key: []byte("c\x00\x01aq\x00\x03"), Delete: true}}
+	require.NoError(t, b.Apply(ctx, del))
+	require.NoError(t, b.Apply(ctx, del))
+	for _, op := range del {
+		delete(want, string(op.Key))
+	}
+	assert.Empty(t, scanAll(t, b, []byte("c\x00\x01a")))
+	assert.Equal(t, want, scanAll(t, b, nil))
+
+	// Within one batch a later op on a grouped key wins.
+	require.NoError(t, b.Apply(ctx, []storage.Op{
+		{Key: []byte("c\x00\x02abs"), Delete: true},
+		{Key: []byte("c\x00\x02abs"), Value: []byte("again")},
+		{Key: []byte("c\x00\x02a*s"), Value: []byte("1")},
+		{Key: []byte("c\x00\x02a*s"), Delete: true},
+	}))
+	assert.Equal(t, map[string]string{"c\x00\x02abs": "again"}, scanAll(t, b, []byte("c\x00\x02ab")))
+	assert.Empty(t, scanAll(t, b, []byte("c\x00\x02a*")))
+
+	stop := errors.New("stop here")
+	calls := 0
+	err := b.Scan(ctx, []byte("c\x00\x02"), func(_, _ []byte) error {
 		calls++
 		return stop
 	})
