@@ -275,6 +275,13 @@ func (c *conn) readAndHandle() error {
 			}
 			return c.protocolError(perr)
 		}
+		if st := c.state.Load(); st != stateConnected && h.Type != preConnectType(st) {
+			// Refused on its fixed header, before its body is read or
+			// room is made for it: an unauthenticated client cannot make
+			// the server hold a large packet it would refuse anyway
+			// (Mosquitto's CVE-2023-0809).
+			return c.handleFrame(h, nil)
+		}
 		total := hn + h.RemainingLength
 		if total > maxSize {
 			// [MQTT-3.2.2-15] [MQTT-4.13.1-1]
@@ -312,6 +319,16 @@ func (c *conn) readAndHandle() error {
 		c.rbuf = nil // drop a one-off large buffer
 	}
 	return nil
+}
+
+// preConnectType is the one packet type a connection in state st (not
+// yet connected) accepts: CONNECT first, then AUTH during an enhanced
+// authentication exchange.
+func preConnectType(st int32) codec.Type {
+	if st == stateAuthenticating {
+		return codec.AUTH
+	}
+	return codec.CONNECT
 }
 
 // touchDeadline extends the read deadline (1.5 x keep alive once

@@ -6,6 +6,7 @@ package broker_test
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -299,6 +300,37 @@ func TestFirstPacketNotConnect(t *testing.T) {
 	c := dial(t, ts, codec.V5)
 	c.send(&codec.Pingreq{})
 	c.expectClosed()
+}
+
+// TestLargeFirstPacketRefusedOnItsHeader: a first packet that is not
+// CONNECT, or a packet other than AUTH during enhanced authentication,
+// is refused as soon as its fixed header arrives, without waiting for
+// (or making room for) the body it announces: the client here sends the
+// header of a 1 MB packet and nothing else, and the connect timeout is
+// far longer than the wait for the close (Mosquitto's CVE-2023-0809).
+func TestLargeFirstPacketRefusedOnItsHeader(t *testing.T) {
+	ts := startServer(t, broker.Options{ConnectTimeout: time.Hour}, tokenAuth{})
+	header := []byte{0x30, 0xf0, 0xff, 0x3f} // PUBLISH, remaining length 1,048,560
+	c := dial(t, ts, codec.V5)
+	c.write(header)
+	c.expectClosed()
+
+	c = dial(t, ts, codec.V5)
+	c.send(newConnect(codec.V5, "auth-then-big", withToken("more")))
+	require.Equal(t, codec.ContinueAuthentication, expectT[*codec.Auth](c).ReasonCode)
+	c.write(header)
+	require.Equal(t, codec.ProtocolError, expectT[*codec.Connack](c).ReasonCode)
+	c.expectClosed()
+
+	// CONNECT itself is read whole, and packets may follow it at once.
+	c = dial(t, ts, codec.V5)
+	conn, err := codec.Append(nil, newConnect(codec.V5, "pipelined"), codec.V5)
+	require.NoError(t, err)
+	ping, err := codec.Append(nil, &codec.Pingreq{}, codec.V5)
+	require.NoError(t, err)
+	c.write(append(conn, ping...))
+	require.Equal(t, codec.Success, expectT[*codec.Connack](c).ReasonCode)
+	expectT[*codec.Pingresp](c)
 }
 
 // TestServerKeepAlive: a Server Keep Alive overrides the client's keep
