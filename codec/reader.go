@@ -12,6 +12,10 @@ import (
 // so a read pass usually costs one system call for several packets.
 const readBufSize = 4096
 
+// bodyChunk is the first room made for the body of a frame larger than
+// the read-ahead buffer.
+const bodyChunk = 64 << 10
+
 // maxEmptyReads bounds how often an io.Reader may return (0, nil) in a row.
 const maxEmptyReads = 100
 
@@ -27,7 +31,7 @@ type Reader struct {
 	buf  []byte // read-ahead buffer; unread bytes are buf[rpos:wpos]
 	rpos int
 	wpos int
-	body []byte // body of a frame larger than buf, grown as needed up to max
+	body []byte // body of a frame larger than buf, grown as it arrives up to max
 	err  error  // error of the underlying reader, returned once buf is drained
 }
 
@@ -113,23 +117,40 @@ func (r *Reader) ReadFrame() (FixedHeader, []byte, error) {
 		return h, body, nil
 	}
 	// A frame larger than the read-ahead buffer: read its body straight
-	// into the body buffer, grown only as far as this frame needs.
-	if cap(r.body) < rl {
-		r.body = make([]byte, min(max(rl, 2*cap(r.body)), r.max))
+	// into the body buffer. Its room grows as the body arrives (from
+	// bodyChunk, doubling up to the frame's size), so a peer announcing a
+	// large frame and sending little of it pins little memory.
+	body := r.body[:0]
+	if cap(body) < min(rl, bodyChunk) {
+		body = make([]byte, 0, min(rl, bodyChunk))
 	}
-	body := r.body[:rl:rl]
-	c := copy(body, r.buf[r.rpos:r.wpos])
+	body = append(body, r.buf[r.rpos:r.wpos]...)
 	r.rpos, r.wpos = 0, 0
-	if c < rl {
+	for empty := 0; len(body) < rl; {
 		if r.err != nil {
+			r.body = body[:0]
 			return FixedHeader{}, nil, r.eof(r.err, false)
 		}
-		if _, err := io.ReadFull(r.r, body[c:]); err != nil {
-			r.err = err
-			return FixedHeader{}, nil, r.eof(err, false)
+		if len(body) == cap(body) {
+			nb := make([]byte, len(body), min(rl, 2*cap(body)))
+			copy(nb, body)
+			body = nb
+		}
+		n, err := r.r.Read(body[len(body):min(cap(body), rl)])
+		body = body[:len(body)+n]
+		switch {
+		case err != nil:
+			r.err = err // returned now if the body is short, else by the next read
+		case n == 0:
+			if empty++; empty == maxEmptyReads {
+				r.err = io.ErrNoProgress
+			}
+		default:
+			empty = 0
 		}
 	}
-	return h, body, nil
+	r.body = body[:0]
+	return h, body[:rl:rl], nil
 }
 
 // eof maps io.EOF inside a frame to io.ErrUnexpectedEOF.

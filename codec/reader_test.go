@@ -224,3 +224,47 @@ func TestReaderMalformedHeader(t *testing.T) {
 	_, _, err = r.ReadFrame()
 	wantCode(t, err, MalformedPacket)
 }
+
+// TestReaderGrowsBodyAsItArrives: the room for a large frame's body grows
+// with what arrives, not with what the header announces, and a body
+// split across many reads arrives intact.
+func TestReaderGrowsBodyAsItArrives(t *testing.T) {
+	header := unhex(t, "30f0ff3f") // PUBLISH, remaining length 1,048,560
+	r := NewReader(io.MultiReader(bytes.NewReader(header), bytes.NewReader(make([]byte, 100))), 0)
+	if _, _, err := r.ReadFrame(); err != io.ErrUnexpectedEOF {
+		t.Fatalf("got %v, want io.ErrUnexpectedEOF", err)
+	}
+	if cap(r.body) > bodyChunk {
+		t.Errorf("%d bytes of body room for 100 bytes of body", cap(r.body))
+	}
+
+	payload := make([]byte, 300_000)
+	for i := range payload {
+		payload[i] = byte(i % 251)
+	}
+	stream := frames(t, V311, &Publish{Topic: "t", Payload: payload}, &Publish{Topic: "t", Payload: []byte("next")})
+	r = NewReader(&chunkReader{b: stream, n: 1000}, 0)
+	_, body, err := r.ReadFrame()
+	if err != nil || !bytes.Equal(body[3:], payload) {
+		t.Fatalf("large frame: %v, %d bytes", err, len(body))
+	}
+	_, body, err = r.ReadFrame()
+	if err != nil || string(body[3:]) != "next" {
+		t.Fatalf("frame after it: %v, %q", err, body)
+	}
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.b)
+	c.b = c.b[k:]
+	return k, nil
+}
