@@ -22,10 +22,21 @@ import (
 // every will is checked again when it is published.) It returns the
 // number of subscriptions removed now.
 //
+// Retained messages are checked too: one a client published is removed
+// (from storage as well) when OnACLCheck no longer allows that client, as
+// it was connected then, to publish to its topic. Retained messages of the
+// server's inline client, retained wills and those restored from storage
+// are kept, since no connection vouches for them.
+//
 // Without it, access revoked from a client keeps flowing through its
-// existing subscriptions, the flaw of Mosquitto's CVE-2021-34434.
+// existing subscriptions, the flaw of Mosquitto's CVE-2021-34434, and a
+// retained message it can no longer publish keeps reaching new
+// subscribers, the flaw of CVE-2018-12546.
 func (s *Server) RecheckSubscriptions() int {
 	gen := s.aclGen.Add(1)
+	if n := s.recheckRetained(); n > 0 {
+		s.log.Info("retained messages whose publishers may no longer publish them were removed", "messages", n)
+	}
 	s.mu.RLock()
 	sessions := make([]*session, 0, len(s.sessions))
 	for _, sess := range s.sessions {
@@ -120,5 +131,22 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 	}
 	sess.aclGen = max(sess.aclGen, gen)
 	sess.signalRoomLocked()
+	return removed
+}
+
+// recheckRetained removes the retained messages whose publishing client
+// may no longer publish to their topics and returns how many it removed.
+// The ACL hooks are called without the store's lock held.
+func (s *Server) recheckRetained() int {
+	removed := 0
+	for _, r := range s.retained.fromClients() {
+		if s.hooks.allowed(r.src, r.msg.pub.Topic, AccessWrite) || !s.retained.deleteIf(r.msg) {
+			continue
+		}
+		removed++
+		if s.persist.enabled() {
+			s.persist.note(s.persist.store.DeleteRetained(r.msg.pub.Topic))
+		}
+	}
 	return removed
 }

@@ -133,3 +133,40 @@ func TestWillRecheckedWhenPublished(t *testing.T) {
 	dc.wait(t, "wr-open")
 	require.Equal(t, "wr/open/will", sub.expectPublish().Topic)
 }
+
+// TestRecheckRemovesRetainedOfRevokedPublishers: after the ACL changes,
+// a retained message whose publisher may no longer publish to its topic
+// is removed, from storage too; other clients' retained messages and the
+// inline client's stay (Mosquitto's CVE-2018-12546).
+func TestRecheckRemovesRetainedOfRevokedPublishers(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	opts := broker.Options{Storage: storage.NewStore(mem, storage.Options{Mode: storage.ModeSync})}
+	acl := &revocable{}
+	ts := startServerHooks(t, opts, acl)
+	pub := connectC(t, ts, codec.V5, "rt-pub")
+	for _, topic := range []string{"rt/secret/a", "rt/open/b"} {
+		require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: topic, QoS: 1, Retain: true, Payload: []byte("x")}))
+	}
+	require.NoError(t, ts.Publish("rt/secret/inline", []byte("x"), true, 1))
+	retained := func(ts *testServer) []string {
+		sub := connectC(t, ts, codec.V5, "rt-sub")
+		sub.sub("rt/#", 0)
+		var got []string
+		for range 2 {
+			got = append(got, sub.expectPublish().Topic)
+		}
+		sub.barrier()
+		sub.disconnect()
+		return got
+	}
+
+	acl.revokedWrite.Store(true)
+	require.Zero(t, ts.RecheckSubscriptions())
+	require.ElementsMatch(t, []string{"rt/open/b", "rt/secret/inline"}, retained(ts))
+	pub.disconnect()
+	require.NoError(t, ts.Close())
+
+	opts.Storage = storage.NewStore(mem, storage.Options{})
+	ts = startServerHooks(t, opts, acl)
+	require.ElementsMatch(t, []string{"rt/open/b", "rt/secret/inline"}, retained(ts), "removed from storage too")
+}

@@ -230,7 +230,7 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 	for _, r := range snap.Retained {
 		m, _, _, _ := restoredMessage(&r.Message)
 		m.pub.Retain = true
-		if !m.expired(now) && s.retained.set(m, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) && !m.expires.IsZero() {
+		if !m.expired(now) && s.retained.set(m, nil, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) && !m.expires.IsZero() {
 			s.expireRetainedAt(m)
 		}
 	}

@@ -230,7 +230,7 @@ func (s *Server) publishMessage(m *message) int {
 func (s *Server) retain(cl *ClientInfo, m *message) {
 	if len(m.pub.Payload) == 0 {
 		s.retained.delete(m.pub.Topic)
-	} else if !s.retained.set(m, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) {
+	} else if !s.retained.set(m, cl, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) {
 		s.stats.messagesDropped.Add(1)
 		s.log.Warn("retained message not stored: the retained store is full", "topic", m.pub.Topic,
 			"max_messages", s.opts.Limits.MaxRetained, "max_bytes", s.opts.Limits.MaxRetainedBytes)

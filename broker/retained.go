@@ -43,6 +43,9 @@ func retainedCost(m *message) int {
 type rnode struct {
 	level string   // this level's name
 	msg   *message // the retained message of the topic ending here, or nil
+	// src is who published msg: a client's connection, or nil for the
+	// server's own messages (inline client, wills) and restored ones.
+	src  *ClientInfo
 	kids  []*rnode
 	// index finds kids by level once there are more than smallKids of them;
 	// a short slice is smaller and as fast below that.
@@ -133,9 +136,10 @@ func (r *retainedStore) node(topic string, create bool) *rnode {
 	}
 }
 
-// set stores m as the retained message of its topic; it reports false when
-// the store is full and the topic is new.
-func (r *retainedStore) set(m *message, max, maxBytes int) bool {
+// set stores m, published by src (nil for the server), as the retained
+// message of its topic; it reports false when the store is full and the
+// topic is new.
+func (r *retainedStore) set(m *message, src *ClientInfo, max, maxBytes int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var old *message
@@ -153,7 +157,8 @@ func (r *retainedStore) set(m *message, max, maxBytes int) bool {
 	if grown > maxBytes && (old == nil || cost > retainedCost(old)) {
 		return false
 	}
-	r.node(m.pub.Topic, true).msg = m
+	n := r.node(m.pub.Topic, true)
+	n.msg, n.src = m, src
 	if old == nil {
 		r.n++
 	}
@@ -183,7 +188,7 @@ func (r *retainedStore) removeLocked(topic string, m *message) bool {
 	}
 	r.n--
 	r.bytes -= retainedCost(n.msg)
-	n.msg = nil
+	n.msg, n.src = nil, nil
 	for i := len(nodes) - 1; i > 0 && nodes[i].msg == nil && len(nodes[i].kids) == 0; i-- {
 		nodes[i-1].removeChild(nodes[i])
 	}
@@ -235,6 +240,30 @@ func (r *retainedStore) match(filter string, limit int) []*message {
 		r.mu.Unlock()
 	}
 	return kept
+}
+
+// sourced is a retained message with the client that published it.
+type sourced struct {
+	msg *message
+	src *ClientInfo
+}
+
+// fromClients returns every retained message a client published.
+func (r *retainedStore) fromClients() []sourced {
+	var out []sourced
+	r.mu.RLock()
+	r.root.fromClients(&out)
+	r.mu.RUnlock()
+	return out
+}
+
+func (n *rnode) fromClients(out *[]sourced) {
+	if n.src != nil {
+		*out = append(*out, sourced{n.msg, n.src})
+	}
+	for _, k := range n.kids {
+		k.fromClients(out)
+	}
 }
 
 // collector gathers the messages of a match, up to a limit.

@@ -73,7 +73,7 @@ func TestRetainedStoreMatchesReference(t *testing.T) {
 				refBytes -= retainedCost(old)
 			}
 			ref[tp], refBytes = m, refBytes+retainedCost(m)
-			require.True(t, r.set(m, 1<<20, 1<<30))
+			require.True(t, r.set(m, nil, 1<<20, 1<<30))
 		}
 		require.Equal(t, len(ref), r.count())
 		require.Equal(t, refBytes, r.bytes)
@@ -117,22 +117,22 @@ func TestRetainedStoreLimits(t *testing.T) {
 		return newMessage(&codec.Publish{Topic: tp, Payload: make([]byte, n)}, "c", 0, now)
 	}
 	a := msg("x/a", 10)
-	require.True(t, r.set(a, 2, 2000))
-	require.True(t, r.set(msg("x/b", 10), 2, 2000))
-	require.False(t, r.set(msg("x/c", 10), 2, 2000), "a third topic beyond the count bound")
+	require.True(t, r.set(a, nil, 2, 2000))
+	require.True(t, r.set(msg("x/b", 10), nil, 2, 2000))
+	require.False(t, r.set(msg("x/c", 10), nil, 2, 2000), "a third topic beyond the count bound")
 	a2 := msg("x/a", 5)
-	require.True(t, r.set(a2, 2, 2000), "replacing never counts as a new topic")
+	require.True(t, r.set(a2, nil, 2, 2000), "replacing never counts as a new topic")
 	require.False(t, r.deleteIf(a), "a is no longer the retained message of x/a")
 	require.True(t, r.deleteIf(a2))
 	require.Equal(t, 1, r.count())
-	require.False(t, r.set(msg("x/big", 2000), 2, 2000), "beyond the byte bound")
+	require.False(t, r.set(msg("x/big", 2000), nil, 2, 2000), "beyond the byte bound")
 
 	// Deep topics count their tree levels: 100 levels of one letter are
 	// about 7.4 KB of tree for 200 bytes of topic.
 	r = newRetainedStore()
 	deep := func(c string) string { return strings.Repeat(c+"/", 99) + c }
-	require.True(t, r.set(msg(deep("a"), 1), 10, 10000))
-	require.False(t, r.set(msg(deep("b"), 1), 10, 10000), "a second deep topic exceeds 10,000 bytes")
+	require.True(t, r.set(msg(deep("a"), 1), nil, 10, 10000))
+	require.False(t, r.set(msg(deep("b"), 1), nil, 10, 10000), "a second deep topic exceeds 10,000 bytes")
 }
 
 // BenchmarkRetainedMatch: a subscription to one device's topics among
@@ -142,7 +142,7 @@ func BenchmarkRetainedMatch(b *testing.B) {
 	now := time.Now()
 	for i := range 100000 {
 		tp := fmt.Sprintf("devices/%05d/state", i)
-		r.set(newMessage(&codec.Publish{Topic: tp, Payload: []byte("on")}, "c", 0, now), 1<<20, 1<<30)
+		r.set(newMessage(&codec.Publish{Topic: tp, Payload: []byte("on")}, "c", 0, now), nil, 1<<20, 1<<30)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -164,7 +164,7 @@ func TestRetainedStoreConcurrent(t *testing.T) {
 				tp := fmt.Sprintf("c/%d/%d", (w+i)%7, i%13)
 				switch i % 3 {
 				case 0:
-					r.set(newMessage(&codec.Publish{Topic: tp, Payload: []byte("x")}, "c", 0, now), 1<<20, 1<<30)
+					r.set(newMessage(&codec.Publish{Topic: tp, Payload: []byte("x")}, "c", 0, now), nil, 1<<20, 1<<30)
 				case 1:
 					r.delete(tp)
 				default:
