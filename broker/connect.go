@@ -115,6 +115,12 @@ func (c *conn) startConnect(pk *codec.Connect) error {
 	if s.stats.clientsConnected.Load() >= int64(s.opts.Limits.MaxClients) {
 		return c.refuse(codec.ServerBusy, errors.New("maximum number of clients reached"))
 	}
+	if ska := s.opts.Capabilities.ServerKeepAlive; ska > 0 && c.version != codec.V5 && (pk.KeepAlive == 0 || pk.KeepAlive > ska) {
+		// A v3 client cannot be told a shorter keep alive, and would be
+		// disconnected for pinging at its own: refused, as Mosquitto's
+		// max_keepalive does (CONNACK 0x02 identifier rejected).
+		return c.refuse(codec.ClientIdentifierNotValid, fmt.Errorf("keep alive %d s exceeds the server keep alive of %d s, which a v3 client cannot be told", pk.KeepAlive, ska))
+	}
 	props := &pk.Properties
 	c.clientReceiveMax = 65535
 	if props.ReceiveMaximum != nil {

@@ -347,3 +347,23 @@ func TestServerKeepAlive(t *testing.T) {
 	ack = dial(t, ts, codec.V5).connect(pk)
 	require.Nil(t, ack.Properties.ServerKeepAlive, "a shorter keep alive is kept")
 }
+
+// TestServerKeepAliveRefusesLongerV3: a v3 client cannot be told a
+// shorter keep alive, so one asking for more than the server keep alive,
+// or for none, is refused with return code 0x02, as by Mosquitto's
+// max_keepalive; one within it connects.
+func TestServerKeepAliveRefusesLongerV3(t *testing.T) {
+	ts := startServer(t, broker.Options{Capabilities: broker.Capabilities{ServerKeepAlive: 20}})
+	for _, v := range []codec.Version{codec.V31, codec.V311} {
+		for _, ka := range []uint16{0, 21, 65535} {
+			pk := newConnect(v, "ska-v3")
+			pk.KeepAlive = ka
+			c := dial(t, ts, v)
+			require.Equal(t, codec.ConnackV3IdentifierRejected, c.connect(pk).ReasonCode, "v%d keep alive %d", v, ka)
+			c.expectClosed()
+		}
+		pk := newConnect(v, "ska-v3")
+		pk.KeepAlive = 20
+		require.Equal(t, codec.Success, dial(t, ts, v).connect(pk).ReasonCode)
+	}
+}

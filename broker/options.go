@@ -94,7 +94,9 @@ type Capabilities struct {
 	// bytes. Default 1 MiB (268,435,460 bytes is the protocol maximum).
 	MaximumPacketSize uint32
 	// ServerKeepAlive, when non-zero, caps the keep alive of clients: a
-	// client asking for more (or 0) is told to use this value (v5).
+	// v5 client asking for more (or 0) is told to use this value in
+	// CONNACK; a v3 client, which cannot be told, is refused (CONNACK
+	// 0x02 identifier rejected, as Mosquitto's max_keepalive does).
 	ServerKeepAlive uint16
 	// MaximumSessionExpiry caps the session expiry interval clients ask
 	// for, in seconds. Default 7 days. It also bounds how long v3

@@ -133,7 +133,7 @@ func connectPrefix(t *testing.T, sel byte) []byte {
 		return nil
 	}
 	v := versions[int(sel&0x7f)%len(versions)]
-	b, err := codec.Append(nil, &codec.Connect{ProtocolVersion: v, CleanStart: true, ClientID: "fuzz", KeepAlive: 30}, v)
+	b, err := codec.Append(nil, &codec.Connect{ProtocolVersion: v, CleanStart: true, ClientID: "fuzz", KeepAlive: 5}, v)
 	require.NoError(t, err)
 	return b
 }
