@@ -46,7 +46,7 @@ type rnode struct {
 	// src is who published msg: a client's connection, or nil for the
 	// server's own messages (inline client, wills) and restored ones.
 	src  *ClientInfo
-	kids  []*rnode
+	kids []*rnode
 	// index finds kids by level once there are more than smallKids of them;
 	// a short slice is smaller and as fast below that.
 	index map[string]*rnode
