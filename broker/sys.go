@@ -4,6 +4,8 @@
 package broker
 
 import (
+	"math"
+	"runtime/metrics"
 	"strconv"
 	"time"
 )
@@ -13,21 +15,45 @@ func (s *Server) sysLoop() {
 	defer s.bgWG.Done()
 	t := time.NewTicker(s.opts.SysInterval)
 	defer t.Stop()
-	s.publishSys()
+	var st sysState
+	s.publishSys(&st, time.Now())
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
-			s.publishSys()
+		case now := <-t.C:
+			s.publishSys(&st, now)
 		}
 	}
 }
 
+// sysState is what the $SYS publications carry from one to the next.
+type sysState struct {
+	load    loadAverages
+	heapMax uint64
+	heap    [1]metrics.Sample
+}
+
+// heapBytes returns the bytes of heap memory occupied by live and not yet
+// swept objects, as runtime/metrics reports them (no stop of the world).
+func (st *sysState) heapBytes() uint64 {
+	st.heap[0].Name = "/memory/classes/heap/objects:bytes"
+	metrics.Read(st.heap[:])
+	if st.heap[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return st.heap[0].Value.Uint64()
+}
+
 // publishSys publishes a snapshot of the counters as retained $SYS
 // messages and calls the OnSysInfoTick hooks.
-func (s *Server) publishSys() {
+func (s *Server) publishSys(st *sysState, now time.Time) {
 	info := s.Info()
+	heap := st.heapBytes()
+	st.heapMax = max(st.heapMax, heap)
+	st.load.update(now, [loadCounters]int64{
+		info.MessagesReceived, info.MessagesSent, info.MessagesDropped, info.BytesReceived,
+		info.BytesSent, info.PacketsReceived, info.PacketsSent, info.ClientsTotal})
 	i := strconv.FormatInt
 	topics := [...]struct{ topic, value string }{
 		{"$SYS/broker/version", info.Version},
@@ -48,11 +74,68 @@ func (s *Server) publishSys() {
 		{"$SYS/broker/packets/received", i(info.PacketsReceived, 10)},
 		{"$SYS/broker/packets/sent", i(info.PacketsSent, 10)},
 		{"$SYS/broker/subscriptions/count", i(info.Subscriptions, 10)},
+		// Mosquitto's names for what it reports the same way.
+		{"$SYS/broker/retained messages/count", i(info.Retained, 10)},
+		{"$SYS/broker/heap/current", strconv.FormatUint(heap, 10)},
+		{"$SYS/broker/heap/maximum", strconv.FormatUint(st.heapMax, 10)},
 	}
 	for _, t := range topics {
 		_ = s.Publish(t.topic, []byte(t.value), true, 0)
 	}
+	for c, name := range loadNames {
+		for p, period := range loadPeriodNames {
+			v := strconv.FormatFloat(st.load.avg[c][p], 'f', 2, 64)
+			_ = s.Publish("$SYS/broker/load/"+name+"/"+period, []byte(v), true, 0)
+		}
+	}
 	for _, h := range s.hooks.sysTick {
 		s.hooks.guard(h, "OnSysInfoTick", func() { h.OnSysInfoTick(&info) })
 	}
+}
+
+// The counters load averages are kept for, and their $SYS/broker/load
+// topic names (Mosquitto's, and "messages/dropped" and "packets/..." for
+// the counters it does not average).
+const loadCounters = 8
+
+var loadNames = [loadCounters]string{
+	"messages/received", "messages/sent", "messages/dropped", "bytes/received",
+	"bytes/sent", "packets/received", "packets/sent", "connections",
+}
+
+// The periods of the load averages, as Mosquitto's.
+var (
+	loadPeriods     = [3]time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute}
+	loadPeriodNames = [3]string{"1min", "5min", "15min"}
+)
+
+// loadAverages are exponentially damped moving averages of the rate of
+// counters, per minute, over one, five and fifteen minutes, updated at
+// every $SYS publication, as Mosquitto's $SYS/broker/load topics: after
+// an interval dt in which a counter grew at r per minute, an average a
+// over period T becomes a*e^(-dt/T) + r*(1-e^(-dt/T)).
+type loadAverages struct {
+	last time.Time
+	prev [loadCounters]int64
+	avg  [loadCounters][3]float64
+}
+
+// update folds the counters' growth since the last update into the
+// averages; the first call only records them.
+func (l *loadAverages) update(now time.Time, counters [loadCounters]int64) {
+	dt := now.Sub(l.last)
+	if l.last.IsZero() || dt <= 0 {
+		if l.last.IsZero() {
+			l.last, l.prev = now, counters
+		}
+		return
+	}
+	for c := range counters {
+		rate := float64(counters[c]-l.prev[c]) / dt.Minutes()
+		for p, period := range loadPeriods {
+			k := math.Exp(-float64(dt) / float64(period))
+			l.avg[c][p] = l.avg[c][p]*k + rate*(1-k)
+		}
+	}
+	l.last, l.prev = now, counters
 }

@@ -29,6 +29,18 @@ func TestSysTopics(t *testing.T) {
 	p = c.expectPublish()
 	_, err := strconv.Atoi(string(p.Payload))
 	require.NoError(t, err)
+	// Mosquitto's load averages and heap size, per minute with two
+	// decimals and in bytes.
+	for _, topic := range []string{"$SYS/broker/load/messages/received/1min", "$SYS/broker/load/connections/15min", "$SYS/broker/heap/current"} {
+		probe := connectC(t, ts, codec.V5, "sys-probe")
+		probe.sub(topic, 0)
+		p := probe.expectPublish()
+		require.Equal(t, topic, p.Topic)
+		v, err := strconv.ParseFloat(string(p.Payload), 64)
+		require.NoError(t, err, "%s: %q", topic, p.Payload)
+		require.GreaterOrEqual(t, v, 0.0, topic)
+		probe.disconnect()
+	}
 	// The next tick arrives as a normal publication.
 	for {
 		p = c.expectPublish()
