@@ -115,6 +115,9 @@ func (c *conn) startConnect(pk *codec.Connect) error {
 	if s.stats.clientsConnected.Load() >= int64(s.opts.Limits.MaxClients) {
 		return c.refuse(codec.ServerBusy, errors.New("maximum number of clients reached"))
 	}
+	if s.overMemory() {
+		return c.refuse(codec.QuotaExceeded, errors.New("the live heap is above the memory limit"))
+	}
 	if ska := s.opts.Capabilities.ServerKeepAlive; ska > 0 && c.version != codec.V5 && (pk.KeepAlive == 0 || pk.KeepAlive > ska) {
 		// A v3 client cannot be told a shorter keep alive, and would be
 		// disconnected for pinging at its own: refused, as Mosquitto's

@@ -194,6 +194,18 @@ type Limits struct {
 	// Default 512 MiB: about 860,000 retained messages of two bytes on
 	// topics such as devices/00001/state (621 bytes each as counted).
 	MaxRetainedBytes int
+	// MemoryLimit, when set, is the live heap (in bytes, as measured by the
+	// last garbage collection, sampled every 100 ms) above which the
+	// server sheds load until it falls below it again, as Mosquitto's
+	// memory_limit: new connections are refused with CONNACK 0x97 quota
+	// exceeded (v3: 0x03 server unavailable) and inbound messages are not
+	// routed (v5 QoS 1 and 2: PUBACK/PUBREC 0x97; QoS 0: dropped and
+	// counted; v3 QoS 1 and 2, which cannot be refused: the connection is
+	// closed so that the client sends the message again later). It
+	// bounds what no per-client limit does: many clients each holding what
+	// their own limits allow (wills, topic aliases, large packets arriving
+	// slowly). Default 0: no limit.
+	MemoryLimit int64
 }
 
 // Compat holds switches for clients and deployments that need behaviour

@@ -56,6 +56,11 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		sess.mu.Unlock()
 	}
 	code := c.admitPublish(p)
+	if code == codec.QuotaExceeded && c.version != codec.V5 && p.QoS > 0 {
+		// v3 cannot refuse a message: the client sends it again on a
+		// later connection rather than losing it to an acknowledgement.
+		return errors.New("inbound message refused: the live heap is above the memory limit")
+	}
 	n := 0
 	var bp backpressure
 	if p.QoS > 0 {
@@ -115,6 +120,10 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 // reason code for the acknowledgement.
 func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 	s := c.srv
+	if s.overMemory() {
+		s.stats.messagesDropped.Add(1)
+		return codec.QuotaExceeded
+	}
 	if strings.Count(p.Topic, "/") >= s.opts.Limits.MaxTopicLevels {
 		return codec.TopicNameInvalid
 	}

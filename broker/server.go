@@ -52,7 +52,8 @@ type Server struct {
 	connWG   sync.WaitGroup // one per live connection goroutine
 	listenWG sync.WaitGroup // one per listener's Serve
 	stop     chan struct{}  // closed by Close to stop background goroutines
-	bgWG     sync.WaitGroup // background goroutines ($SYS)
+	bgWG     sync.WaitGroup // background goroutines ($SYS, memory guard)
+	mem      memoryGuard
 	nextID   atomic.Uint64  // for assigned client identifiers
 	aclGen   atomic.Uint64  // bumped by RecheckSubscriptions; see session.aclGen
 	// queueFullWarned and connsFullWarned are when warnEvery last logged
@@ -177,6 +178,11 @@ func (s *Server) Serve() error {
 	}
 	s.serving = true
 	s.started = time.Now()
+	if s.opts.Limits.MemoryLimit > 0 {
+		s.mem.sample(s.opts.Limits.MemoryLimit, s.log) // before the first client
+		s.bgWG.Add(1)
+		go s.memoryLoop()
+	}
 	for _, l := range s.listeners {
 		s.serveListener(l)
 	}

@@ -107,6 +107,7 @@ type LimitsConfig struct {
 	MaxRetained               *int      `yaml:"max_retained"`
 	MaxRetainedBytes          *int      `yaml:"max_retained_bytes"`
 	MaxTopicLevels            *int      `yaml:"max_topic_levels"`
+	MemoryLimit               *int64    `yaml:"memory_limit"`
 	OutboundHighWater         *int      `yaml:"outbound_high_water"`
 	PublishBackpressure       *Duration `yaml:"publish_backpressure"`
 	ConnectTimeout            *Duration `yaml:"connect_timeout"`

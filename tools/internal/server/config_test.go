@@ -68,7 +68,7 @@ func TestPlanMapsOptions(t *testing.T) {
   "capabilities": {"maximum_qos": 0, "retain_available": false, "topic_alias_maximum": 0,
                    "maximum_packet_size": 4096, "server_keep_alive": "60s", "maximum_session_expiry": "1h"},
   "limits": {"max_clients": 10, "queue_qos0_offline": true, "write_timeout": "5s",
-             "max_retained_bytes": 1024, "max_queued_bytes": 2048, "max_inflight_bytes": 3072, "max_total_queued_bytes": 8192, "max_connections": 500, "max_subscription_bytes": 4096, "max_topic_levels": 8, "outbound_high_water": 4096,
+             "max_retained_bytes": 1024, "max_queued_bytes": 2048, "max_inflight_bytes": 3072, "max_total_queued_bytes": 8192, "max_connections": 500, "max_subscription_bytes": 4096, "max_topic_levels": 8, "outbound_high_water": 4096, "memory_limit": 1073741824,
              "publish_backpressure": "250ms"},
   "sys_interval": "0s"
 }`), "f.json")
@@ -96,6 +96,7 @@ func TestPlanMapsOptions(t *testing.T) {
 	require.Equal(t, 4096, o.Limits.MaxSubscriptionBytes)
 	require.Equal(t, 8, o.Limits.MaxTopicLevels)
 	require.Equal(t, 4096, o.Limits.OutboundHighWater)
+	require.EqualValues(t, 1<<30, o.Limits.MemoryLimit)
 	require.Equal(t, 250*time.Millisecond, o.Limits.PublishBackpressure)
 	require.Equal(t, 5*time.Second, o.WriteTimeout)
 	require.Negative(t, o.SysInterval)
@@ -113,6 +114,7 @@ func TestPlanReportsEveryProblemWithItsLine(t *testing.T) {
     path: /x
 limits:
   max_inflight: 0
+  memory_limit: -1
 storage:
   backend: redis
   mode: eventually
@@ -123,8 +125,9 @@ storage:
 w.yaml:6: listeners[1].path: "mqtt" must start with /
 w.yaml:9: listeners[2].path: only ws and wss listeners take a path
 w.yaml:11: limits.max_inflight: 0 must be at least 1
-w.yaml:12: storage: the redis backend needs redis: {addr: HOST:PORT}
-w.yaml:14: storage.mode: unknown mode "eventually"; sync or async`)
+w.yaml:12: limits.memory_limit: -1 is negative
+w.yaml:13: storage: the redis backend needs redis: {addr: HOST:PORT}
+w.yaml:15: storage.mode: unknown mode "eventually"; sync or async`)
 }
 
 // With no configuration: TCP and WebSocket on loopback, anonymous, in memory.

@@ -359,6 +359,12 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 	positive(lc.MaxTopicLevels, "max_topic_levels", &ol.MaxTopicLevels)
 	positive(lc.OutboundHighWater, "outbound_high_water", &ol.OutboundHighWater)
 	ol.QueueQoS0Offline = lc.QueueQoS0Offline != nil && *lc.QueueQoS0Offline
+	if v := lc.MemoryLimit; v != nil {
+		if *v < 0 {
+			bad(fmt.Sprintf("%d is negative", *v), "limits", "memory_limit")
+		}
+		ol.MemoryLimit = *v
+	}
 	for _, d := range []struct {
 		v   *Duration
 		k   string
