@@ -54,8 +54,8 @@ type Server struct {
 	stop     chan struct{}  // closed by Close to stop background goroutines
 	bgWG     sync.WaitGroup // background goroutines ($SYS, memory guard)
 	mem      memoryGuard
-	nextID   atomic.Uint64  // for assigned client identifiers
-	aclGen   atomic.Uint64  // bumped by RecheckSubscriptions; see session.aclGen
+	nextID   atomic.Uint64 // for assigned client identifiers
+	aclGen   atomic.Uint64 // bumped by RecheckSubscriptions; see session.aclGen
 	// queueFullWarned and connsFullWarned are when warnEvery last logged
 	// those conditions (unix ns).
 	queueFullWarned atomic.Int64
