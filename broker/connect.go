@@ -20,11 +20,7 @@ func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
 		if h.Type != codec.AUTH {
 			return c.refuse(codec.ProtocolError, fmt.Errorf("%s during authentication", h.Type))
 		}
-		var a codec.Auth
-		if err := a.Decode(h.Flags, body, codec.V5); err != nil {
-			return c.refuse(codec.CodeOf(err), err)
-		}
-		return c.continueAuth(&a)
+		return c.handlePreConnectAuth(h, body)
 	}
 	if h.Type != codec.CONNECT {
 		// [MQTT-3.1.0-1] The first packet must be CONNECT.
@@ -50,6 +46,16 @@ func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
 	c.version = pk.ProtocolVersion
 	c.connect = pk
 	return c.startConnect(pk)
+}
+
+// handlePreConnectAuth handles an AUTH packet of an enhanced
+// authentication exchange before CONNACK.
+func (c *conn) handlePreConnectAuth(h codec.FixedHeader, body []byte) error {
+	a := &codec.Auth{}
+	if err := a.Decode(h.Flags, body, codec.V5); err != nil {
+		return c.refuse(codec.CodeOf(err), err)
+	}
+	return c.continueAuth(a)
 }
 
 // refuse sends a CONNACK carrying a failure code and ends the connection
@@ -253,6 +259,19 @@ func (c *conn) handleAuth(a *codec.Auth) error {
 	return c.continueAuth(a)
 }
 
+// willMessage returns the message a will publishes and its delay. (Apart
+// from completeConnect, so that clients without a will do not pay for
+// the PUBLISH it builds on the stack.)
+func (c *conn) willMessage(w *codec.Will) (*message, uint32) {
+	wp := &codec.Publish{QoS: w.QoS, Retain: w.Retain, Topic: w.Topic, Payload: w.Payload, Properties: w.Properties}
+	var delay uint32
+	if wp.Properties.WillDelay != nil {
+		delay = *wp.Properties.WillDelay
+	}
+	wp.Properties.WillDelay = nil
+	return newMessage(wp, c.info.ID, c.srv.opts.Capabilities.MaximumMessageExpiry, time.Now()), delay
+}
+
 // completeConnect establishes the session and sends CONNACK.
 func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	s := c.srv
@@ -283,13 +302,8 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	}
 	var will *message
 	var willDelay uint32
-	if w := pk.Will; w != nil {
-		wp := &codec.Publish{QoS: w.QoS, Retain: w.Retain, Topic: w.Topic, Payload: w.Payload, Properties: w.Properties}
-		if wp.Properties.WillDelay != nil {
-			willDelay = *wp.Properties.WillDelay
-		}
-		wp.Properties.WillDelay = nil
-		will = newMessage(wp, c.info.ID, caps.MaximumMessageExpiry, time.Now())
+	if pk.Will != nil {
+		will, willDelay = c.willMessage(pk.Will)
 	}
 
 	if !pk.CleanStart {

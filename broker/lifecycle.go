@@ -294,8 +294,14 @@ func (s *Server) publishWill(clientID string, will *message, from *ClientInfo) {
 func certSubject(nc net.Conn) *pkix.Name {
 	tc, ok := findConn[interface{ ConnectionState() tls.ConnectionState }](nc)
 	if !ok {
-		return nil
+		return nil // no TLS: the large tls.ConnectionState stays off this stack
 	}
+	return peerSubject(tc)
+}
+
+// peerSubject returns the subject of the verified client certificate of a
+// TLS connection, or nil.
+func peerSubject(tc interface{ ConnectionState() tls.ConnectionState }) *pkix.Name {
 	st := tc.ConnectionState()
 	if len(st.PeerCertificates) == 0 || len(st.VerifiedChains) == 0 {
 		return nil

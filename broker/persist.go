@@ -92,9 +92,14 @@ func (s *Server) persistent(sess *session) bool {
 
 // saveSessionLocked stores the session record. sess.mu must be held.
 func (s *Server) saveSessionLocked(sess *session, disconnectedAt time.Time) {
-	if !s.persistent(sess) {
-		return
+	// The record is built by another function, whose large frame only
+	// persistent sessions pay: the connect path stays on a small stack.
+	if s.persistent(sess) {
+		s.putSessionLocked(sess, disconnectedAt)
 	}
+}
+
+func (s *Server) putSessionLocked(sess *session, disconnectedAt time.Time) {
 	rec := &storage.Session{
 		ClientID:        sess.id,
 		ProtocolVersion: byte(sess.version),
@@ -139,9 +144,12 @@ func (s *Server) deleteSubscriptionLocked(sess *session, filter string) {
 }
 
 func (s *Server) saveInflightLocked(sess *session, o *outMsg) {
-	if !s.persistent(sess) {
-		return
+	if s.persistent(sess) {
+		s.putInflightLocked(sess, o)
 	}
+}
+
+func (s *Server) putInflightLocked(sess *session, o *outMsg) {
 	rec := &storage.Inflight{ClientID: sess.id, Direction: storage.Outbound, PacketID: o.id, Seq: o.seq}
 	switch o.state {
 	case awaitPuback:
@@ -171,10 +179,14 @@ func (s *Server) saveInboundLocked(sess *session, id uint16) {
 
 func (s *Server) saveQueuedLocked(sess *session, q *queued) {
 	if s.persistent(sess) {
-		s.persist.note(s.persist.store.PutQueued(&storage.Queued{
-			ClientID: sess.id, Seq: q.seq, Message: storedMessage(q.msg, q.qos, q.retain, q.subIDs),
-		}))
+		s.putQueuedLocked(sess, q)
 	}
+}
+
+func (s *Server) putQueuedLocked(sess *session, q *queued) {
+	s.persist.note(s.persist.store.PutQueued(&storage.Queued{
+		ClientID: sess.id, Seq: q.seq, Message: storedMessage(q.msg, q.qos, q.retain, q.subIDs),
+	}))
 }
 
 func (s *Server) deleteQueuedLocked(sess *session, seq uint64) {
