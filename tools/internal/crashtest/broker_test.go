@@ -119,6 +119,7 @@ type logWatch struct {
 	partial  []byte
 	lines    []string
 	restored string
+	httpAddr string // of the HTTP endpoint, when the configuration has one
 }
 
 func (w *logWatch) Write(p []byte) (int, error) {
@@ -150,6 +151,8 @@ func (w *logWatch) Write(p []byte) (int, error) {
 			}
 		case "restored state from storage":
 			w.restored = line
+		case "HTTP endpoint ready":
+			w.httpAddr, _ = rec["addr"].(string)
 		}
 	}
 	return len(p), nil
@@ -160,6 +163,13 @@ func (w *logWatch) restoreLine() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.restored
+}
+
+// http is the HTTP endpoint's address, logged before the MQTT listener.
+func (w *logWatch) http() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.httpAddr
 }
 
 // tail is the end of the log, for failure messages.
