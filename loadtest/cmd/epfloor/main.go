@@ -17,6 +17,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	"github.com/wrenmq/wrenmq/codec"
 )
 
 func main() {
@@ -42,8 +44,8 @@ var (
 // connack returns the CONNACK for a whole CONNECT packet in b, or nil while
 // b holds less than the packet.
 func connack(b []byte) []byte {
-	hl := headerLen(b)
-	if hl == 0 || len(b) < hl+remaining(b[1:hl]) {
+	h, hl, err := codec.ParseHeader(b)
+	if err != nil || len(b) < hl+h.RemainingLength {
 		return nil
 	}
 	// The protocol name "MQTT" (2+4 bytes) comes before the level.
@@ -51,25 +53,4 @@ func connack(b []byte) []byte {
 		return connackV5
 	}
 	return connackV3
-}
-
-// headerLen returns the length of the fixed header at the start of b, or 0
-// when b does not hold all of it yet.
-func headerLen(b []byte) int {
-	for i := 1; i < len(b) && i <= 4; i++ {
-		if b[i]&0x80 == 0 {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// remaining decodes a Remaining Length variable byte integer.
-func remaining(b []byte) int {
-	v, mul := 0, 1
-	for _, x := range b {
-		v += int(x&0x7F) * mul
-		mul *= 128
-	}
-	return v
 }

@@ -20,6 +20,8 @@ import (
 	"io"
 	"net"
 	"os"
+
+	"github.com/wrenmq/wrenmq/codec"
 )
 
 func main() {
@@ -65,7 +67,7 @@ func handle(c net.Conn) {
 	ack := connackV3
 	// CONNECT: fixed header, then protocol name "MQTT" (2+4 bytes) and
 	// the protocol level.
-	if hl := headerLen(buf[:n]); hl > 0 && n > hl+6 && buf[hl+6] == 5 {
+	if _, hl, err := codec.ParseHeader(buf[:n]); err == nil && n > hl+6 && buf[hl+6] == 5 {
 		ack = connackV5
 	}
 	if _, err := c.Write(ack); err != nil {
@@ -81,8 +83,8 @@ func readPacket(c net.Conn, buf []byte) (int, error) {
 	for {
 		m, err := c.Read(buf[n:])
 		n += m
-		if hl := headerLen(buf[:n]); hl > 0 {
-			if total := hl + remaining(buf[1:hl]); n >= total || n == len(buf) {
+		if h, hl, err := codec.ParseHeader(buf[:n]); err == nil {
+			if n >= hl+h.RemainingLength || n == len(buf) {
 				return n, nil
 			}
 		}
@@ -93,25 +95,4 @@ func readPacket(c net.Conn, buf []byte) (int, error) {
 			return n, bufio.ErrBufferFull
 		}
 	}
-}
-
-// headerLen returns the length of the fixed header at the start of b, or 0
-// when b does not hold all of it yet.
-func headerLen(b []byte) int {
-	for i := 1; i < len(b) && i <= 4; i++ {
-		if b[i]&0x80 == 0 {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// remaining decodes a Remaining Length variable byte integer.
-func remaining(b []byte) int {
-	v, mul := 0, 1
-	for _, x := range b {
-		v += int(x&0x7F) * mul
-		mul *= 128
-	}
-	return v
 }

@@ -4,14 +4,13 @@
 package main
 
 import (
-	"io"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/wrenmq/wrenmq/codec"
 	"go.uber.org/goleak"
+
+	"github.com/wrenmq/wrenmq/loadtest/internal/floortest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,27 +23,5 @@ func TestCONNACK(t *testing.T) {
 	done := make(chan struct{})
 	go func() { serve(ln); close(done) }()
 	defer func() { _ = ln.Close(); <-done }()
-
-	for _, tt := range []struct {
-		v    codec.Version
-		want []byte
-	}{
-		{codec.V5, []byte{0x20, 3, 0, 0, 0}},
-		{codec.V311, []byte{0x20, 2, 0, 0}},
-	} {
-		nc, err := net.Dial("tcp", ln.Addr().String())
-		require.NoError(t, err)
-		pk, err := codec.Append(nil, &codec.Connect{ProtocolVersion: tt.v, ClientID: "floor", CleanStart: true}, tt.v)
-		require.NoError(t, err)
-		for _, part := range [][]byte{pk[:1], pk[1:5], pk[5:]} {
-			_, err = nc.Write(part)
-			require.NoError(t, err)
-		}
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		got := make([]byte, len(tt.want))
-		_, err = io.ReadFull(nc, got)
-		require.NoError(t, err)
-		require.Equal(t, tt.want, got, "version %d", tt.v)
-		require.NoError(t, nc.Close())
-	}
+	floortest.CheckCONNACK(t, ln.Addr().String())
 }
