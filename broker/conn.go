@@ -275,7 +275,7 @@ func (c *conn) readAndHandle() error {
 			}
 			return c.protocolError(perr)
 		}
-		if st := c.state.Load(); st != stateConnected && h.Type != preConnectType(st) {
+		if st := c.state.Load(); st != stateConnected && !preConnectAccepts(st, h.Type) {
 			// Refused on its fixed header, before its body is read or
 			// room is made for it: an unauthenticated client cannot make
 			// the server hold a large packet it would refuse anyway
@@ -321,14 +321,14 @@ func (c *conn) readAndHandle() error {
 	return nil
 }
 
-// preConnectType is the one packet type a connection in state st (not
-// yet connected) accepts: CONNECT first, then AUTH during an enhanced
-// authentication exchange.
-func preConnectType(st int32) codec.Type {
+// preConnectAccepts reports whether a connection in state st (not yet
+// connected) reads a packet of type t: CONNECT first, then AUTH during an
+// enhanced authentication exchange, which a DISCONNECT may also end.
+func preConnectAccepts(st int32, t codec.Type) bool {
 	if st == stateAuthenticating {
-		return codec.AUTH
+		return t == codec.AUTH || t == codec.DISCONNECT
 	}
-	return codec.CONNECT
+	return t == codec.CONNECT
 }
 
 // touchDeadline extends the read deadline (1.5 x keep alive once

@@ -17,6 +17,11 @@ import (
 // authentication, AUTH packets.
 func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
 	if c.state.Load() == stateAuthenticating {
+		if h.Type == codec.DISCONNECT {
+			// The client gives up the exchange; it may say so before
+			// closing (MQTT 4.12): no CONNACK, no session.
+			return errors.New("client sent DISCONNECT during enhanced authentication")
+		}
 		if h.Type != codec.AUTH {
 			return c.refuse(codec.ProtocolError, fmt.Errorf("%s during authentication", h.Type))
 		}

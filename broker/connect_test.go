@@ -314,12 +314,22 @@ func TestLargeFirstPacketRefusedOnItsHeader(t *testing.T) {
 	c := dial(t, ts, codec.V5)
 	c.write(header)
 	c.expectClosed()
+	c = dial(t, ts, codec.V5)
+	c.write([]byte{0xe0, 0xf0, 0xff, 0x3f}) // DISCONNECT, the same length
+	c.expectClosed()
 
 	c = dial(t, ts, codec.V5)
 	c.send(newConnect(codec.V5, "auth-then-big", withToken("more")))
 	require.Equal(t, codec.ContinueAuthentication, expectT[*codec.Auth](c).ReasonCode)
 	c.write(header)
 	require.Equal(t, codec.ProtocolError, expectT[*codec.Connack](c).ReasonCode)
+	c.expectClosed()
+
+	// A client may give up an exchange with DISCONNECT: closed, no CONNACK.
+	c = dial(t, ts, codec.V5)
+	c.send(newConnect(codec.V5, "auth-then-leave", withToken("more")))
+	require.Equal(t, codec.ContinueAuthentication, expectT[*codec.Auth](c).ReasonCode)
+	c.send(&codec.Disconnect{})
 	c.expectClosed()
 
 	// CONNECT itself is read whole, and packets may follow it at once.
