@@ -16,6 +16,8 @@
 // restore, use SCAN with MATCH (never KEYS) and read each page with MGET
 // and HGETALL, so they are not a snapshot across pages. A batch is one
 // MULTI/EXEC transaction sent as a pipeline: atomic and one round trip.
+// Client records that earlier builds kept as one string each are moved
+// into their hashes by Open.
 //
 // Durability is Redis's: a write acknowledged by EXEC survives a Redis
 // restart only with AOF (appendonly yes; appendfsync always for the
@@ -101,7 +103,80 @@ func Open(opts Options) (*Backend, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("redis store: open %s: ping: %w", opts.Addr, err)
 	}
+	if err := b.migrate(context.Background()); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("redis store: open %s: %w", opts.Addr, err)
+	}
 	return b, nil
+}
+
+// migrate moves client records that earlier builds kept as one string
+// each into their group's hash, so that deleting a session finds them.
+// It runs once per Open and costs one SCAN of the keyspace when there is
+// nothing to move.
+func (b *Backend) migrate(ctx context.Context) error {
+	match := b.match + hex.EncodeToString([]byte{clientNamespace}) + "*"
+	moved := 0
+	var cursor uint64
+	for {
+		names, next, err := b.c.Scan(ctx, cursor, match, scanCount).Result()
+		if err != nil {
+			return fmt.Errorf("migrate client records: scan: %w", err)
+		}
+		if len(names) > 0 {
+			n, err := b.migratePage(ctx, names)
+			if err != nil {
+				return fmt.Errorf("migrate client records: %w", err)
+			}
+			moved += n
+		}
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	if moved > 0 {
+		b.log.Info("redis store: moved client records into per-client hashes", "records", moved)
+	}
+	return nil
+}
+
+// migratePage moves the string records names (one SCAN page) into their
+// groups' hashes in one transaction and returns how many it moved.
+func (b *Backend) migratePage(ctx context.Context, names []string) (int, error) {
+	vals, err := b.c.MGet(ctx, names...).Result()
+	if err != nil {
+		return 0, fmt.Errorf("read %d records: %w", len(names), err)
+	}
+	var ops []storage.Op
+	var old []string
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			continue // gone since SCAN returned it
+		}
+		key, err := decode(names[i][len(b.prefix):])
+		if err != nil || storage.GroupLen(key) == 0 {
+			continue // not a record of ours, or not a client's
+		}
+		ops = append(ops, storage.Op{Key: key, Value: []byte(s)})
+		old = append(old, names[i])
+	}
+	if len(ops) == 0 {
+		return 0, nil
+	}
+	_, err = b.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, op := range ops {
+			name, field := b.key(op.Key)
+			p.HSet(ctx, name, string(field), op.Value)
+		}
+		p.Del(ctx, old...)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("move %d records: %w", len(ops), err)
+	}
+	return len(ops), nil
 }
 
 // groupTag starts the name of a group's hash after the prefix; hex

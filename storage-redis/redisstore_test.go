@@ -249,3 +249,57 @@ func TestDeleteSessionReadsOnlyItsGroup(t *testing.T) {
 	}
 	require.NoError(t, st.Close(ctx))
 }
+
+// TestOpenMovesOldClientRecords: client records written one string each
+// (the layout of earlier builds) are moved into their client's hash by
+// Open, so a session delete removes them; other strings stay as they are.
+func TestOpenMovesOldClientRecords(t *testing.T) {
+	addr := redistest.Start(t)
+	prefix := uniquePrefix()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx := t.Context()
+	old := map[string]string{
+		"c\x00\x01as":         "session",
+		"c\x00\x01aq\x00\x01": "queued",
+		"c\x00\x02bbs":        "other session",
+		"rtopic":              "retained",
+		"c\x00\x05ab":         "cut short: no group",
+	}
+	for k, v := range old {
+		require.NoError(t, c.Set(ctx, prefix+hex.EncodeToString([]byte(k)), v, 0).Err())
+	}
+	b := open(t, addr, prefix)
+	got := map[string]string{}
+	require.NoError(t, b.Scan(ctx, nil, func(k, v []byte) error { got[string(k)] = string(v); return nil }))
+	assert.Equal(t, old, got, "every record is still there")
+	left, err := c.Keys(ctx, escapeForKeys(prefix)+"63*").Result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{prefix + hex.EncodeToString([]byte("c\x00\x05ab"))}, left, "client records left as strings")
+
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeSync, Logger: quiet})
+	require.NoError(t, st.DeleteSession("a").Wait(ctx))
+	require.NoError(t, st.Close(ctx))
+	b = open(t, addr, prefix)
+	got = map[string]string{}
+	require.NoError(t, b.Scan(ctx, nil, func(k, v []byte) error { got[string(k)] = string(v); return nil }))
+	delete(old, "c\x00\x01as")
+	delete(old, "c\x00\x01aq\x00\x01")
+	assert.Equal(t, old, got, "the deleted session's records are gone for good")
+	for k := range old {
+		_, _ = c.Del(ctx, prefix+hex.EncodeToString([]byte(k))).Result()
+	}
+	_, _ = c.Del(ctx, prefix+"g:"+hex.EncodeToString([]byte("c\x00\x02bb"))).Result()
+}
+
+// escapeForKeys escapes the glob characters of a KEYS pattern.
+func escapeForKeys(s string) string {
+	var sb strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			sb.WriteByte('\\')
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
