@@ -78,7 +78,8 @@ func (r *reactor) addr() string {
 	return netip.AddrPortFrom(netip.AddrFrom4(in4.Addr), uint16(in4.Port)).String()
 }
 
-// stop makes run return; run then closes every socket.
+// stop makes run return; run then closes every socket. Call it once,
+// while run is running.
 func (r *reactor) stop() { _, _ = syscall.Write(r.stopW, []byte{0}) }
 
 // run serves on the calling goroutine, locked to its thread, until stop.
@@ -173,7 +174,6 @@ func (r *reactor) close() {
 			_ = syscall.Close(fd)
 		}
 	}
-	r.lfd, r.ep, r.stopR, r.stopW = -1, -1, -1, -1
 	clear(r.pending)
 	clear(r.acked)
 }
