@@ -22,7 +22,7 @@ const liveHeapMetric = "/gc/heap/live:bytes"
 // memoryGuard records whether the live heap is above Limits.MemoryLimit.
 type memoryGuard struct {
 	over atomic.Bool
-	// sample is the metrics buffer of the sampling goroutine.
+	// buf is the metrics buffer of the sampling goroutine.
 	buf [1]metrics.Sample
 }
 

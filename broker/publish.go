@@ -56,7 +56,7 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		sess.mu.Unlock()
 	}
 	code := c.admitPublish(p)
-	if code == codec.QuotaExceeded && c.version != codec.V5 && p.QoS > 0 {
+	if code == codec.QuotaExceeded && c.version != codec.V5 && p.QoS > 0 && s.overMemory() {
 		// v3 cannot refuse a message: the client sends it again on a
 		// later connection rather than losing it to an acknowledgement.
 		return errors.New("inbound message refused: the live heap is above the memory limit")
