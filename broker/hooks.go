@@ -329,4 +329,7 @@ type SysInfo struct {
 	// (a message queued for two sessions counts twice), bounded by
 	// Limits.MaxTotalQueuedBytes.
 	QueuedBytes int64 `json:"queued_bytes"`
+	// MemoryLimited is 1 while the server sheds load because its live
+	// heap is above Limits.MemoryLimit, else 0.
+	MemoryLimited int64 `json:"memory_limited"`
 }

@@ -21,12 +21,14 @@ func TestMemoryLimitRefusesConnections(t *testing.T) {
 	c := dial(t, ts, codec.V5)
 	require.Equal(t, codec.QuotaExceeded, c.connect(newConnect(codec.V5, "over-5")).ReasonCode)
 	c.expectClosed()
+	require.EqualValues(t, 1, ts.Info().MemoryLimited)
 	c = dial(t, ts, codec.V311)
 	require.Equal(t, codec.ConnackV3ServerUnavailable, c.connect(newConnect(codec.V311, "over-3")).ReasonCode)
 	c.expectClosed()
 
 	ts = startServer(t, broker.Options{Limits: broker.Limits{MemoryLimit: 1 << 50}})
 	connect(t, ts, codec.V5, "under")
+	require.Zero(t, ts.Info().MemoryLimited)
 }
 
 // TestMemoryLimitRefusesMessages: while the server sheds load, a v5

@@ -358,6 +358,9 @@ func (s *Server) Info() SysInfo {
 		Queued:            st.queued.Load(),
 		QueuedBytes:       st.queuedBytes.Load(),
 	}
+	if s.overMemory() {
+		info.MemoryLimited = 1
+	}
 	if !s.started.IsZero() {
 		info.Uptime = int64(time.Since(s.started).Seconds())
 	}

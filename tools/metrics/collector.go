@@ -39,6 +39,7 @@ var infoMetrics = []infoMetric{
 	{desc("inflight_messages", "QoS 1 and 2 messages sent and not yet acknowledged."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Inflight }},
 	{desc("queued_messages", "Messages waiting in session queues."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Queued }},
 	{desc("queued_bytes", "Size of the messages waiting in session queues, summed over sessions."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.QueuedBytes }},
+	{desc("memory_limited", "1 while the broker refuses connections and messages because its live heap is above memory_limit."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.MemoryLimited }},
 	{desc("uptime_seconds", "Seconds since the broker started serving."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.Uptime }},
 }
 

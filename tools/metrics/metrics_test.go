@@ -114,6 +114,7 @@ func TestMetricsScrape(t *testing.T) {
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_clients_connected", nil))
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_subscriptions", nil))
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_retained_messages", nil))
+	require.Equal(t, 0.0, value(t, fams, "wrenmq_memory_limited", nil))
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_connects_total", map[string]string{"version": "5", "listener": "tcp"}))
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_packets_received_by_type_total", map[string]string{"type": "SUBSCRIBE"}))
 	require.Equal(t, 1.0, value(t, fams, "wrenmq_packets_sent_by_type_total", map[string]string{"type": "SUBACK"}))
