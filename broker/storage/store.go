@@ -349,6 +349,11 @@ func (s *Store) Hold() {
 	s.mu.Lock()
 	s.held++
 	s.mu.Unlock()
+	// Writers waiting for room go on: while a Hold is open none waits
+	// (see enqueue). One left waiting could hold what the holder needs
+	// (the broker's server lock, say) while the held batch waits for
+	// the holder: a deadlock.
+	s.space.Broadcast()
 }
 
 // Release ends a Hold; the batch may then be written.

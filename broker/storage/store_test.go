@@ -110,6 +110,43 @@ func TestStoreBackpressure(t *testing.T) {
 	assert.Equal(t, uint64(3), st.Stats().Ops)
 }
 
+// TestStoreHoldReleasesWaitingWriters: a write waiting for room in a
+// full queue goes on once a Hold opens, since no write waits while one is
+// open. A chaos run deadlocked the broker that way: a CONNECT waited for
+// room while holding the server's lock, a QoS 1 publisher held the store
+// and waited for that lock, and the writer waited for the Release.
+func TestStoreHoldReleasesWaitingWriters(t *testing.T) {
+	b := newFlaky()
+	b.gate = make(chan struct{})
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
+		MaxQueueOps: 2, Logger: quiet})
+	open := sync.OnceFunc(func() { close(b.gate) })
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+
+	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
+	<-b.attempts // the writer holds op 1 in Apply
+	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2, Message: msg("t")})
+	returned := make(chan struct{})
+	go func() {
+		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 3, Message: msg("t")})
+		close(returned)
+	}()
+	defer func() { open(); <-returned }() // before Close, also when the test fails
+	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
+	release := sync.OnceFunc(st.Release)
+	st.Hold()
+	defer release()
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write waiting for room still waits while a Hold is open")
+	}
+	release()
+	open()
+	require.NoError(t, st.Flush(t.Context()))
+	assert.Equal(t, uint64(3), st.Stats().Ops)
+}
+
 func TestStoreCloseAbandonsWhenBackendStaysDown(t *testing.T) {
 	b := newFlaky()
 	b.fail.Store(true)
