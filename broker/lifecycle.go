@@ -30,6 +30,14 @@ func (h *timerHandle) stop() {
 // published (from a session that ended) once the caller releases locks.
 func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message, pendingFrom *ClientInfo) {
 	id := c.info.ID
+	// The session records are written under s.mu, in the order of the
+	// sessions' changes, but never wait there for room in the storage
+	// queue: a slow backend would stall every client needing s.mu. The
+	// hold lets them go past a full queue; this connect waits for room
+	// once it holds no lock.
+	s.persist.hold()
+	defer s.persist.waitRoom()
+	defer s.persist.release()
 	s.mu.Lock()
 	if old := s.sessions[id]; old != nil {
 		old.mu.Lock()

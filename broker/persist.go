@@ -47,6 +47,14 @@ func (p *persister) release() {
 	}
 }
 
+// waitRoom waits, with no lock held, for room in the storage queue that
+// writes made under a hold may have filled (see storage.Store.WaitRoom).
+func (p *persister) waitRoom() {
+	if p.store != nil {
+		p.store.WaitRoom()
+	}
+}
+
 // barrier returns a Done that completes once every write made before the
 // call is durable (the store applies writes in order).
 func (p *persister) barrier() storage.Done {

@@ -4,7 +4,9 @@
 package broker_test
 
 import (
+	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,4 +101,52 @@ func TestPersistentSessionSurvivesRestart(t *testing.T) {
 	require.True(t, r.Retain)
 	require.Equal(t, "kept", string(r.Payload))
 	_ = sub2.nc.Close()
+}
+
+// gatedBackend holds every Apply until gate is closed.
+type gatedBackend struct {
+	*storage.Memory
+	gate    chan struct{}
+	applies chan struct{}
+}
+
+func (g gatedBackend) Apply(ctx context.Context, ops []storage.Op) error {
+	select {
+	case g.applies <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.Memory.Apply(ctx, ops)
+}
+
+// TestConnectWaitsForStorageOutsideTheServerLock: a CONNECT whose session
+// record finds the storage queue full waits for room without holding the
+// server's lock, so clients that need it (routing a message) go on.
+func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
+	g := gatedBackend{Memory: storage.NewMemory(), gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	open := sync.OnceFunc(func() { close(g.gate) })
+	ts := startServer(t, broker.Options{Storage: storage.NewStore(g, storage.Options{MaxQueueOps: 1})})
+	defer open() // before the server closes, also when the test fails
+
+	require.NoError(t, ts.Publish("gate/retained", []byte("x"), true, 0))
+	<-g.applies // the writer holds it: the queue is full
+	connected := make(chan struct{})
+	go func() {
+		defer close(connected)
+		c, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "waits", CleanStart: true,
+			Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+		c.nc.Close()
+	}()
+	require.Eventually(t, func() bool { return ts.Info().ClientsTotal == 1 }, 10*time.Second, time.Millisecond,
+		"the CONNECT reached its session write")
+	routed := make(chan error, 1)
+	go func() { routed <- ts.Publish("gate/other", []byte("x"), false, 0) }()
+	select {
+	case err := <-routed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("routing waited for storage room: the CONNECT held the server lock")
+	}
+	open()
+	<-connected
 }

@@ -370,6 +370,26 @@ func (s *Store) Release() {
 	}
 }
 
+// WaitRoom blocks until the queue is within its bounds (MaxQueueOps,
+// MaxQueueBytes) or the store is closing. Writes made while a Hold is
+// open never wait for room; a caller that makes them under a lock of its
+// own (so that they are ordered with its state) calls WaitRoom once it
+// has released the lock and the Hold: the queue stays bounded, and nobody
+// waits for the writer while holding a lock others need.
+func (s *Store) WaitRoom() {
+	s.mu.Lock()
+	waited := false
+	for !s.closing && s.queuedOps > 0 &&
+		(s.queuedOps >= s.opts.MaxQueueOps || s.queuedBytes >= s.opts.MaxQueueBytes) {
+		if !waited {
+			waited = true
+			s.blocked.Add(1)
+		}
+		s.space.Wait()
+	}
+	s.mu.Unlock()
+}
+
 // Flush waits until every write queued before the call is durable, or
 // ctx is done. In ModeAsync it writes the queue without waiting for
 // FlushInterval. While the backend fails Flush keeps waiting.

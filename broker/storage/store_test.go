@@ -147,6 +147,44 @@ func TestStoreHoldReleasesWaitingWriters(t *testing.T) {
 	assert.Equal(t, uint64(3), st.Stats().Ops)
 }
 
+// TestStoreWaitRoom: WaitRoom returns at once while the queue has room,
+// waits while writes made under a Hold fill it past its bound, and
+// returns once the writer has made room.
+func TestStoreWaitRoom(t *testing.T) {
+	b := newFlaky()
+	b.gate = make(chan struct{})
+	open := sync.OnceFunc(func() { close(b.gate) })
+	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
+		MaxQueueOps: 2, Logger: quiet})
+	defer func() { require.NoError(t, st.Close(context.Background())) }()
+	defer open()
+
+	st.WaitRoom() // empty
+	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
+	<-b.attempts // the writer holds op 1 in Apply
+	st.Hold()
+	for seq := range uint64(3) {
+		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2 + seq, Message: msg("t")}) // no wait under a Hold
+	}
+	st.Release()
+	assert.Equal(t, 4, st.Stats().QueuedOps)
+	returned := make(chan struct{})
+	go func() {
+		st.WaitRoom()
+		close(returned)
+	}()
+	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
+	select {
+	case <-returned:
+		t.Fatal("WaitRoom returned while the queue was over its bound")
+	default:
+	}
+	open()
+	<-returned
+	require.NoError(t, st.Flush(t.Context()))
+	assert.Equal(t, uint64(4), st.Stats().Ops)
+}
+
 func TestStoreCloseAbandonsWhenBackendStaysDown(t *testing.T) {
 	b := newFlaky()
 	b.fail.Store(true)
