@@ -362,6 +362,10 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 		sess.resumeLocked(c)
 	}
 	sess.unlock()
+	// No lock held: the Hold attach opened ends, and this connect waits
+	// for the room its writes (and resumeLocked's) may have taken.
+	s.persist.release()
+	s.persist.waitRoom()
 	if endedWill != nil {
 		s.publishWill(c.info.ID, endedWill, endedWillFrom)
 	}

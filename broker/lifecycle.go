@@ -26,19 +26,18 @@ func (h *timerHandle) stop() {
 // attach binds connection c to the session of its client identifier,
 // taking over a connected one [MQTT-3.1.4-3] and discarding an old session
 // when clean is set [MQTT-3.1.2-4]. It returns the session with its mu
-// held, whether a previous session was resumed, and a will that must be
-// published (from a session that ended) once the caller releases locks.
+// held and a storage Hold open (see completeConnect), whether a previous
+// session was resumed, and a will that must be published (from a session
+// that ended) once the caller releases locks.
 func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message, pendingFrom *ClientInfo) {
 	id := c.info.ID
-	// The session records are written under s.mu, in the order of the
-	// sessions' changes, but never wait there for room in the storage
-	// queue: a slow backend would stall every client needing s.mu. The
-	// hold lets them go past a full queue; this connect waits for room
-	// once it holds no lock.
-	s.persist.hold()
-	defer s.persist.waitRoom()
-	defer s.persist.release()
 	s.mu.Lock()
+	// The session records are written under s.mu and sess.mu, in the
+	// order of the sessions' changes, but never wait there for room in the
+	// storage queue: a slow backend would stall every client needing
+	// those locks. This Hold lets the writes go past a full queue; the
+	// caller releases it and waits for room once it holds no lock.
+	s.persist.hold()
 	if old := s.sessions[id]; old != nil {
 		old.mu.Lock()
 		endOld := clean

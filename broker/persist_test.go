@@ -7,9 +7,11 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
 	"github.com/wrenmq/wrenmq/broker/storage"
@@ -103,41 +105,56 @@ func TestPersistentSessionSurvivesRestart(t *testing.T) {
 	_ = sub2.nc.Close()
 }
 
-// gatedBackend holds every Apply until gate is closed.
+// gatedBackend holds every Apply made while shut is set until gate is
+// closed, and reports the first on applies.
 type gatedBackend struct {
 	*storage.Memory
+	shut    *atomic.Bool
 	gate    chan struct{}
 	applies chan struct{}
 }
 
 func (g gatedBackend) Apply(ctx context.Context, ops []storage.Op) error {
-	select {
-	case g.applies <- struct{}{}:
-	default:
+	if g.shut.Load() {
+		select {
+		case g.applies <- struct{}{}:
+		default:
+		}
+		<-g.gate
 	}
-	<-g.gate
 	return g.Memory.Apply(ctx, ops)
 }
 
 // TestConnectWaitsForStorageOutsideTheServerLock: a CONNECT whose session
-// record finds the storage queue full waits for room without holding the
-// server's lock, so clients that need it (routing a message) go on.
+// records find the storage queue full waits for room holding no lock, so
+// clients that need the server's lock or its session's go on: here a
+// message routed to the very session that waits.
 func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
 	open := sync.OnceFunc(func() { close(g.gate) })
 	ts := startServer(t, broker.Options{Storage: storage.NewStore(g, storage.Options{MaxQueueOps: 1})})
 	defer open() // before the server closes, also when the test fails
+	connect := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "waits",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}}
 
+	c, _ := dialPersist(t, ts.addr, connect)
+	c.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "gate/#"}}})
+	require.IsType(t, &codec.Suback{}, c.read())
+	c.nc.Close()
+	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+
+	g.shut.Store(true)
 	require.NoError(t, ts.Publish("gate/retained", []byte("x"), true, 0))
 	<-g.applies // the writer holds it: the queue is full
+	total := ts.Info().ClientsTotal
 	connected := make(chan struct{})
 	go func() {
 		defer close(connected)
-		c, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "waits", CleanStart: true,
-			Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+		c, ack := dialPersist(t, ts.addr, connect)
+		assert.True(t, ack.SessionPresent)
 		c.nc.Close()
 	}()
-	require.Eventually(t, func() bool { return ts.Info().ClientsTotal == 1 }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return ts.Info().ClientsTotal == total+1 }, 10*time.Second, time.Millisecond,
 		"the CONNECT reached its session write")
 	routed := make(chan error, 1)
 	go func() { routed <- ts.Publish("gate/other", []byte("x"), false, 0) }()
@@ -145,7 +162,7 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 	case err := <-routed:
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("routing waited for storage room: the CONNECT held the server lock")
+		t.Fatal("routing waited for storage room: the CONNECT held the server's or the session's lock")
 	}
 	open()
 	<-connected
