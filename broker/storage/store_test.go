@@ -83,14 +83,40 @@ func TestStoreRetriesAndReportsHealth(t *testing.T) {
 }
 
 func TestStoreBackpressure(t *testing.T) {
+	st, open := gatedStore(t)
+	returned := blockedWrite(t, st)
+	select {
+	case <-returned:
+		t.Fatal("a write did not wait for room in a full queue")
+	default:
+	}
+	assert.Equal(t, 2, st.Stats().QueuedOps)
+	open()
+	<-returned
+	require.NoError(t, st.Flush(t.Context()))
+	assert.Equal(t, uint64(3), st.Stats().Ops)
+}
+
+// gatedStore returns a store whose backend holds every Apply until open
+// is called (at the latest when t ends, before the store is closed), with
+// a queue of two operations, the first of them already in Apply.
+func gatedStore(t *testing.T) (*storage.Store, func()) {
 	b := newFlaky()
 	b.gate = make(chan struct{})
 	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
 		MaxQueueOps: 2, Logger: quiet})
-	defer func() { require.NoError(t, st.Close(context.Background())) }()
-
+	open := sync.OnceFunc(func() { close(b.gate) })
+	t.Cleanup(func() { require.NoError(t, st.Close(context.Background())) })
+	t.Cleanup(open)
 	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
 	<-b.attempts // the writer holds op 1 in Apply
+	return st, open
+}
+
+// blockedWrite fills the gated store's queue with a second operation
+// and starts a third write, which waits for room; the channel closes when
+// that write returns.
+func blockedWrite(t *testing.T, st *storage.Store) <-chan struct{} {
 	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2, Message: msg("t")})
 	returned := make(chan struct{})
 	go func() {
@@ -98,16 +124,7 @@ func TestStoreBackpressure(t *testing.T) {
 		close(returned)
 	}()
 	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
-	select {
-	case <-returned:
-		t.Fatal("a write did not wait for room in a full queue")
-	default:
-	}
-	assert.Equal(t, 2, st.Stats().QueuedOps)
-	close(b.gate)
-	<-returned
-	require.NoError(t, st.Flush(t.Context()))
-	assert.Equal(t, uint64(3), st.Stats().Ops)
+	return returned
 }
 
 // TestStoreHoldReleasesWaitingWriters: a write waiting for room in a
@@ -116,23 +133,8 @@ func TestStoreBackpressure(t *testing.T) {
 // room while holding the server's lock, a QoS 1 publisher held the store
 // and waited for that lock, and the writer waited for the Release.
 func TestStoreHoldReleasesWaitingWriters(t *testing.T) {
-	b := newFlaky()
-	b.gate = make(chan struct{})
-	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
-		MaxQueueOps: 2, Logger: quiet})
-	open := sync.OnceFunc(func() { close(b.gate) })
-	defer func() { require.NoError(t, st.Close(context.Background())) }()
-
-	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
-	<-b.attempts // the writer holds op 1 in Apply
-	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2, Message: msg("t")})
-	returned := make(chan struct{})
-	go func() {
-		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 3, Message: msg("t")})
-		close(returned)
-	}()
-	defer func() { open(); <-returned }() // before Close, also when the test fails
-	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
+	st, open := gatedStore(t)
+	returned := blockedWrite(t, st)
 	release := sync.OnceFunc(st.Release)
 	st.Hold()
 	defer release()
@@ -151,17 +153,8 @@ func TestStoreHoldReleasesWaitingWriters(t *testing.T) {
 // waits while writes made under a Hold fill it past its bound, and
 // returns once the writer has made room.
 func TestStoreWaitRoom(t *testing.T) {
-	b := newFlaky()
-	b.gate = make(chan struct{})
-	open := sync.OnceFunc(func() { close(b.gate) })
-	st := storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, FlushInterval: time.Microsecond,
-		MaxQueueOps: 2, Logger: quiet})
-	defer func() { require.NoError(t, st.Close(context.Background())) }()
-	defer open()
-
-	st.WaitRoom() // empty
-	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
-	<-b.attempts // the writer holds op 1 in Apply
+	st, open := gatedStore(t)
+	st.WaitRoom() // one operation of two
 	st.Hold()
 	for seq := range uint64(3) {
 		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2 + seq, Message: msg("t")}) // no wait under a Hold
