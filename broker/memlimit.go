@@ -43,12 +43,10 @@ func (s *Server) memoryLoop() {
 
 // sample reads the live heap, updates over and logs a change of state.
 func (g *memoryGuard) sample(limit int64, log *slog.Logger) {
-	g.buf[0].Name = liveHeapMetric
-	metrics.Read(g.buf[:])
-	if g.buf[0].Value.Kind() != metrics.KindUint64 {
+	live, ok := readMetric(&g.buf, liveHeapMetric)
+	if !ok {
 		return // not reported by this runtime: never shed load
 	}
-	live := g.buf[0].Value.Uint64()
 	over := live > uint64(limit)
 	if g.over.Swap(over) == over {
 		return
@@ -64,3 +62,14 @@ func (g *memoryGuard) sample(limit int64, log *slog.Logger) {
 // overMemory reports whether the server is shedding load (see
 // Limits.MemoryLimit).
 func (s *Server) overMemory() bool { return s.mem.over.Load() }
+
+// readMetric reads the runtime metric name (a uint64 one) into buf, and
+// reports false when this runtime does not have it.
+func readMetric(buf *[1]metrics.Sample, name string) (uint64, bool) {
+	buf[0].Name = name
+	metrics.Read(buf[:])
+	if buf[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return buf[0].Value.Uint64(), true
+}

@@ -37,12 +37,8 @@ type sysState struct {
 // heapBytes returns the bytes of heap memory occupied by live and not yet
 // swept objects, as runtime/metrics reports them (no stop of the world).
 func (st *sysState) heapBytes() uint64 {
-	st.heap[0].Name = "/memory/classes/heap/objects:bytes"
-	metrics.Read(st.heap[:])
-	if st.heap[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return st.heap[0].Value.Uint64()
+	n, _ := readMetric(&st.heap, "/memory/classes/heap/objects:bytes")
+	return n
 }
 
 // publishSys publishes a snapshot of the counters as retained $SYS
