@@ -292,6 +292,8 @@ func (c *conn) readAndHandle() error {
 			need = total
 			break
 		}
+		// Handling may open a storage Hold; a reader holds no lock here.
+		s.persist.waitTurn()
 		if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
 			return err
 		}

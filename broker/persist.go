@@ -47,6 +47,14 @@ func (p *persister) release() {
 	}
 }
 
+// waitTurn waits, with no lock held, while the store closes a batch that
+// open Holds keep open (see storage.Store.WaitTurn).
+func (p *persister) waitTurn() {
+	if p.store != nil {
+		p.store.WaitTurn()
+	}
+}
+
 // waitRoom waits, with no lock held, for room in the storage queue that
 // writes made under a hold may have filled (see storage.Store.WaitRoom).
 func (p *persister) waitRoom() {

@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -166,4 +167,100 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 	}
 	open()
 	<-connected
+}
+
+// TestAsyncPublishWaitsForStorageRoom: in async mode a QoS 1 PUBLISH is
+// acknowledged without waiting for its writes, which storage takes under
+// a Hold past the queue's bound; the publisher then waits for room once
+// it holds no lock, so a slow backend slows publishers down instead of
+// letting the queue grow without bound.
+func TestAsyncPublishWaitsForStorageRoom(t *testing.T) {
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	open := sync.OnceFunc(func() { close(g.gate) })
+	st := storage.NewStore(g, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 2})
+	ts := startServer(t, broker.Options{Storage: st})
+	defer open() // before the server closes, also when the test fails
+
+	sub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "offline",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "q/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, sub.read())
+	sub.nc.Close()
+	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+	require.NoError(t, st.Flush(t.Context()))
+
+	g.shut.Store(true)
+	pub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pub", CleanStart: true})
+	blocked := st.Stats().Blocked
+	for id := uint16(1); id <= 4; id++ {
+		pub.send(&codec.Publish{Topic: "q/1", QoS: 1, PacketID: id, Payload: []byte("x")})
+	}
+	<-g.applies // the writer holds the first message's batch
+	require.Eventually(t, func() bool { return st.Stats().Blocked > blocked }, 10*time.Second, time.Millisecond,
+		"a publisher whose writes filled the queue did not wait for room")
+	open()
+	for id := uint16(1); id <= 4; id++ {
+		ack, ok := pub.read().(*codec.Puback)
+		require.True(t, ok)
+		require.Equal(t, id, ack.PacketID)
+	}
+}
+
+// batchCounter records the largest Apply.
+type batchCounter struct {
+	*storage.Memory
+	largest atomic.Int64
+}
+
+func (b *batchCounter) Apply(ctx context.Context, ops []storage.Op) error {
+	for {
+		n := b.largest.Load()
+		if int64(len(ops)) <= n || b.largest.CompareAndSwap(n, int64(len(ops))) {
+			break
+		}
+	}
+	return b.Memory.Apply(ctx, ops)
+}
+
+// TestPublishersDoNotStarveTheStorageWriter: QoS 1 publishers route under
+// storage Holds that overlap; each waits its turn before a packet, so the
+// writer still closes batches near their bound instead of waiting for a
+// moment with no Hold open while one batch takes everything.
+func TestPublishersDoNotStarveTheStorageWriter(t *testing.T) {
+	const publishers, each, maxBatch = 8, 400, 16
+	b := &batchCounter{Memory: storage.NewMemory()}
+	ts := startServer(t, broker.Options{Storage: storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, MaxBatchOps: maxBatch})})
+	sub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "offline",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "q/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, sub.read())
+	sub.nc.Close()
+	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+
+	var wg sync.WaitGroup
+	for p := range publishers {
+		pub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: fmt.Sprint("pub", p), CleanStart: true})
+		var burst []byte
+		for i := range each {
+			var err error
+			burst, err = codec.Append(burst, &codec.Publish{Topic: "q/1", QoS: 1, PacketID: uint16(i + 1), Payload: []byte("x")}, codec.V5)
+			require.NoError(t, err)
+		}
+		wg.Go(func() {
+			_, err := pub.nc.Write(burst)
+			assert.NoError(t, err)
+		})
+		wg.Go(func() {
+			for range each {
+				_ = pub.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, err := pub.r.ReadPacket(codec.V5); !assert.NoError(t, err) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Each publish writes a few records; a seal lets in at most one more
+	// publish per publisher.
+	assert.LessOrEqual(t, b.largest.Load(), int64(maxBatch+4*publishers))
 }

@@ -129,6 +129,9 @@ type segment struct {
 	bytes  int
 	first  time.Time // when the first op was added
 	commit *commit
+	// sealed closes the segment to new writes although a Hold may be
+	// open (see Store.sealing): the writer may take it.
+	sealed bool
 }
 
 func (g *segment) add(key, value []byte, kind opKind, size int) {
@@ -216,8 +219,17 @@ type Store struct {
 	idle        bool    // the writer is waiting and wants a wake-up
 	flushReq    bool    // write everything queued without waiting
 	held        int     // Hold calls not yet released: the last segment stays open
-	closing     bool
-	space       *sync.Cond // on mu; signalled when queue room is freed or on close
+	// sealing is set while the last segment should close (it is full, or
+	// the writer wants it) but Holds are open: it closes when the last
+	// of them is released. Meanwhile WaitTurn callers wait, so a stream
+	// of overlapping Holds cannot keep the writer from its batch and grow
+	// that batch without bound. sealFlag mirrors it for WaitTurn's fast
+	// path.
+	sealing  bool
+	sealFlag atomic.Bool
+	closing  bool
+	space    *sync.Cond // on mu; signalled when queue room is freed or on close
+	turn     *sync.Cond // on mu; signalled when a seal completes or on close
 
 	wake   chan struct{} // capacity 1; nudges the writer
 	ctx    context.Context
@@ -244,6 +256,7 @@ func NewStore(b Backend, opts Options) *Store {
 		exited:  make(chan struct{}),
 	}
 	s.space = sync.NewCond(&s.mu)
+	s.turn = sync.NewCond(&s.mu)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.healthy.Store(true)
 	go s.run()
@@ -293,10 +306,13 @@ func (s *Store) enqueue(key, value []byte, kind opKind) Done {
 	if n := len(s.segs); n > 0 {
 		seg = s.segs[n-1]
 	}
-	if seg == nil || s.held == 0 && (len(seg.ops) >= s.opts.MaxBatchOps ||
-		(len(seg.ops) > 0 && seg.bytes+size > s.opts.MaxBatchBytes)) {
+	full := seg != nil && (len(seg.ops) >= s.opts.MaxBatchOps ||
+		(len(seg.ops) > 0 && seg.bytes+size > s.opts.MaxBatchBytes))
+	if seg == nil || seg.sealed || full && s.held == 0 {
 		seg = s.newSegment()
 		s.segs = append(s.segs, seg)
+	} else if full {
+		s.requestSealLocked()
 	}
 	if len(seg.ops) == 0 {
 		seg.first = time.Now()
@@ -329,7 +345,27 @@ func (s *Store) newSegment() *segment {
 		g = &segment{ops: make([]qop, 0, 64)}
 	}
 	g.commit = &commit{done: make(chan struct{})}
+	g.sealed = false
 	return g
+}
+
+// requestSealLocked asks for the last segment to close once no Hold is
+// open; s.mu is held and a Hold is open.
+func (s *Store) requestSealLocked() {
+	if !s.sealing {
+		s.sealing = true
+		s.sealFlag.Store(true)
+	}
+}
+
+// endSealLocked stops a seal request and lets WaitTurn callers go on; s.mu
+// is held.
+func (s *Store) endSealLocked() {
+	if s.sealing {
+		s.sealing = false
+		s.sealFlag.Store(false)
+		s.turn.Broadcast()
+	}
 }
 
 func (s *Store) nudge() {
@@ -360,6 +396,12 @@ func (s *Store) Hold() {
 func (s *Store) Release() {
 	s.mu.Lock()
 	s.held--
+	if s.held == 0 && s.sealing {
+		if n := len(s.segs); n > 0 {
+			s.segs[n-1].sealed = true
+		}
+		s.endSealLocked()
+	}
 	wake := s.held == 0 && s.idle && len(s.segs) > 0
 	if wake {
 		s.idle = false
@@ -368,6 +410,23 @@ func (s *Store) Release() {
 	if wake {
 		s.nudge()
 	}
+}
+
+// WaitTurn blocks while the store waits for the open Holds to end so that
+// the open batch can close (it is full, or the writer is ready for it).
+// A caller about to Hold, and holding no lock that a Hold's owner may
+// need, calls it first: Holds that overlap without a gap would otherwise
+// keep the writer from the batch indefinitely while it grows past every
+// bound. It returns at once in the common case.
+func (s *Store) WaitTurn() {
+	if !s.sealFlag.Load() {
+		return
+	}
+	s.mu.Lock()
+	for s.sealing && s.held > 0 && !s.closing {
+		s.turn.Wait()
+	}
+	s.mu.Unlock()
 }
 
 // WaitRoom blocks until the queue is within its bounds (MaxQueueOps,
@@ -463,6 +522,7 @@ func (s *Store) Close(ctx context.Context) error {
 		s.mu.Lock()
 		s.closing = true
 		s.space.Broadcast()
+		s.turn.Broadcast()
 		s.mu.Unlock()
 		s.nudge()
 		var errs []error
@@ -505,8 +565,9 @@ func (s *Store) next(timer *time.Timer) *segment {
 	s.mu.Lock()
 	for {
 		var wait time.Duration = -1
-		// While a Hold is open the last segment stays open to its writes.
-		if len(s.segs) > 1 || len(s.segs) == 1 && s.held == 0 {
+		// While a Hold is open the last segment stays open to its writes,
+		// unless sealed.
+		if len(s.segs) > 1 || len(s.segs) == 1 && (s.held == 0 || s.segs[0].sealed) {
 			seg := s.segs[0]
 			wait = 0
 			if s.opts.Mode == ModeAsync && !s.closing && !s.flushReq && len(s.segs) == 1 &&
@@ -523,6 +584,17 @@ func (s *Store) next(timer *time.Timer) *segment {
 				s.applying = seg.commit
 				s.mu.Unlock()
 				return seg
+			}
+		} else if len(s.segs) == 1 && len(s.segs[0].ops) > 0 {
+			// The batch is open to a Hold: once it is due, ask for it to
+			// close when the Holds end (Release nudges the writer).
+			wait = -1
+			if s.opts.Mode == ModeAsync && !s.closing && !s.flushReq {
+				wait = s.opts.FlushInterval - time.Since(s.segs[0].first)
+			}
+			if wait <= 0 {
+				wait = -1
+				s.requestSealLocked()
 			}
 		} else if s.closing && len(s.segs) == 0 {
 			s.mu.Unlock()
