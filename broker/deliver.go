@@ -281,7 +281,7 @@ type target struct {
 }
 
 // route delivers m to every matching subscription and returns the number of
-// sessions it was delivered or queued to. Overlapping subscriptions of one
+// sessions and inline subscribers it matched. Overlapping subscriptions of one
 // client produce one delivery at the highest granted QoS carrying every
 // matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
 // [MQTT-3.3.4-4] [MQTT-3.3.4-5].
@@ -349,12 +349,14 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 	}
 
 	var enc encCache
-	n := 0
+	// Every matching session counts, also one whose copy is dropped (too
+	// large for it, say): the server then behaves as if it had sent the
+	// message [MQTT-3.1.2-25], and its publisher is not told "no matching
+	// subscribers".
+	n := len(tg)
 	for i := range tg {
 		t := &tg[i]
-		if t.sess.deliver(m, t.qos, t.retain, t.subIDs, &enc, now) {
-			n++
-		}
+		t.sess.deliver(m, t.qos, t.retain, t.subIDs, &enc, now)
 	}
 	// Inline subscriptions are called without any lock held.
 	if s.inline.count.Load() > 0 {

@@ -64,7 +64,8 @@ func TestTopicAliasInbound(t *testing.T) {
 // [MQTT-3.2.2-15 v5 client side: advertised] [MQTT-4.13.1-1]
 // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
 func TestMaximumPacketSize(t *testing.T) {
-	ts := startServer(t, broker.Options{Capabilities: broker.Capabilities{MaximumPacketSize: 200}})
+	drops := &dropCounter{}
+	ts := startServer(t, broker.Options{Capabilities: broker.Capabilities{MaximumPacketSize: 200}}, drops)
 	t.Run("server limit", func(t *testing.T) {
 		c, ack := connect(t, ts, codec.V5, "mps")
 		require.Equal(t, uint32(200), *ack.Properties.MaximumPacketSize)
@@ -90,6 +91,26 @@ func TestMaximumPacketSize(t *testing.T) {
 		require.Equal(t, "tiny", string(big.recv().Payload))
 		small.barrier()
 		require.GreaterOrEqual(t, ts.Info().MessagesDropped-dropped, int64(2))
+	})
+	t.Run("only subscriber too small", func(t *testing.T) {
+		// The subscription matches: the publisher is told success, not
+		// "no matching subscribers", as the server behaves as if it had
+		// sent the message [MQTT-3.1.2-25].
+		small := dial(t, ts, codec.V5)
+		pk := newConnect(codec.V5, "only-small")
+		pk.Properties.MaximumPacketSize = codec.Ptr(uint32(40))
+		require.Equal(t, codec.Success, small.connect(pk).ReasonCode)
+		small.sub("mps1/#", 2)
+		pub := connectC(t, ts, codec.V5, "mps1-pub")
+		for _, q := range []codec.QoS{1, 2} {
+			require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "mps1/t", QoS: q, Payload: bytes.Repeat([]byte("y"), 100)}))
+		}
+		for _, q := range []codec.QoS{0, 1} {
+			n := drops.n.Load()
+			pub.pub("mps1/t", string(bytes.Repeat([]byte("z"), 100)), q, false)
+			require.Eventually(t, func() bool { return drops.n.Load() > n }, 10*time.Second, time.Millisecond)
+			require.Equal(t, broker.DropTooLarge, drops.last.Load(), "QoS %d", q)
+		}
 	})
 }
 

@@ -95,11 +95,15 @@ func TestOfflineQueueBytes(t *testing.T) {
 	pub.disconnect()
 }
 
-// dropCounter counts OnPublishDropped calls.
-type dropCounter struct{ n atomic.Int64 }
+// dropCounter counts OnPublishDropped calls and keeps the last reason.
+type dropCounter struct {
+	n    atomic.Int64
+	last atomic.Value // broker.DropReason
+}
 
 func (*dropCounter) ID() string { return "drops" }
-func (d *dropCounter) OnPublishDropped(string, *codec.Publish, broker.DropReason) {
+func (d *dropCounter) OnPublishDropped(_ string, _ *codec.Publish, reason broker.DropReason) {
+	d.last.Store(reason)
 	d.n.Add(1)
 }
 

@@ -153,8 +153,13 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 		return s.enqueueLocked(m, qos, retain, subIDs)
 	}
 	if qos == 0 {
-		if !c.sendPublish(m, form{version: c.version, retain: retain, subIDs: subIDs}, 0, enc, now) {
-			s.noteDropLocked(m, DropQueueFull)
+		f := form{version: c.version, retain: retain, subIDs: subIDs}
+		if !c.sendPublish(m, f, 0, enc, now) {
+			if c.tooLarge(m, f, now) {
+				s.noteDropLocked(m, DropTooLarge)
+			} else {
+				s.noteDropLocked(m, DropQueueFull)
+			}
 			return false
 		}
 		enc.noteOutbound(c)

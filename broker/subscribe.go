@@ -206,6 +206,11 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 	}
 	codes := make([]codec.ReasonCode, len(p.Filters))
 	for i, f := range p.Filters {
+		if codec.ValidateTopicFilter(f) != nil {
+			// No subscription can have it [MQTT-4.7.1-1] [MQTT-4.7.3-1].
+			codes[i] = codec.TopicFilterInvalid
+			continue
+		}
 		group, filter, _, err := codec.ParseShared(f)
 		if err != nil {
 			codes[i] = codec.TopicFilterInvalid

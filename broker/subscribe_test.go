@@ -197,8 +197,8 @@ func subscribeBody(id uint16, v codec.Version, filters ...string) []byte {
 	return b
 }
 
-// TestUnsubscribe: UNSUBACK carries 0x00 for a removed subscription and
-// 0x11 when none existed, in order; messages stop after it.
+// TestUnsubscribe: UNSUBACK carries 0x00 for a removed subscription,
+// 0x11 when none existed and 0x8F for an invalid filter, in order; messages stop after it.
 // [MQTT-3.10.4-1] [MQTT-3.10.4-2] [MQTT-3.10.4-4] [MQTT-3.10.4-5]
 // [MQTT-3.10.4-6] [MQTT-3.11.3-1] [MQTT-3.11.3-2]
 func TestUnsubscribe(t *testing.T) {
@@ -213,6 +213,13 @@ func TestUnsubscribe(t *testing.T) {
 			require.Equal(t, uint16(5), ack.PacketID)
 			if v == codec.V5 {
 				require.Equal(t, []codec.ReasonCode{codec.Success, codec.NoSubscriptionExisted, codec.Success, codec.NoSubscriptionExisted}, ack.ReasonCodes)
+			}
+			// An invalid filter is not "no subscription existed" but 0x8F,
+			// as in SUBACK [MQTT-4.7.1-1] [MQTT-4.7.3-1].
+			c.sendIllegal(&codec.Unsubscribe{PacketID: 6, Filters: []string{"u/#/x", "", "u/+"}})
+			ack = expectT[*codec.Unsuback](c)
+			if v == codec.V5 {
+				require.Equal(t, []codec.ReasonCode{codec.TopicFilterInvalid, codec.TopicFilterInvalid, codec.NoSubscriptionExisted}, ack.ReasonCodes)
 			}
 			require.NoError(t, ts.Publish("u/x", []byte("x"), false, 1))
 			c.barrier()
