@@ -144,7 +144,7 @@ func TestCleanStartAndSessionPresent(t *testing.T) {
 			c.disconnect()
 
 			c, ack = connect(t, ts, v, id, persistent(300))
-			require.True(t, ack.SessionPresent)
+			requirePresent(t, v, ack)
 			pub := connectC(t, ts, codec.V5, "cs-pub-"+vname(v))
 			pub.pub("cs/"+vname(v), "kept", 1, false)
 			require.Equal(t, "kept", string(c.recv().Payload), "the subscription survived")
@@ -249,7 +249,7 @@ func TestSessionTakeover(t *testing.T) {
 			old := connectC(t, ts, v, id, persistent(60))
 			old.sub("to/"+vname(v), 1)
 			nw, ack := connect(t, ts, v, id, persistent(60))
-			require.True(t, ack.SessionPresent)
+			requirePresent(t, v, ack)
 			old.expectEnd(codec.SessionTakenOver)
 			pub := connectC(t, ts, codec.V5, "to-pub-"+vname(v))
 			pub.pub("to/"+vname(v), "x", 1, false)

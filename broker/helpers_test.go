@@ -372,3 +372,11 @@ func isClosed(err error) bool {
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// requirePresent checks a CONNACK that resumes a session: Session Present
+// is set, except for MQTT 3.1, which has no such flag (the byte is
+// reserved and 0).
+func requirePresent(t testing.TB, v codec.Version, ack *codec.Connack) {
+	t.Helper()
+	require.Equal(t, v != codec.V31, ack.SessionPresent, "session present")
+}

@@ -129,7 +129,7 @@ func TestResendOnResume(t *testing.T) {
 			sub.close()
 
 			sub, ack := connect(t, ts, v, id, persistent(60))
-			require.True(t, ack.SessionPresent)
+			requirePresent(t, v, ack)
 			// In the original order: PUBLISH a (DUP), PUBREL b, PUBLISH c, d (DUP).
 			p := sub.expectPublish()
 			require.Equal(t, "a", string(p.Payload))
@@ -206,4 +206,25 @@ func TestReceiveMaximumServer(t *testing.T) {
 	}
 	c.send(&codec.Publish{Topic: "x", QoS: 2, PacketID: 3})
 	c.expectDisconnect(codec.ReceiveMaximumExceeded)
+}
+
+// TestMQTT31DupFlags: an MQTT 3.1 client sets DUP when it resends a
+// PUBREL, SUBSCRIBE or UNSUBSCRIBE (QoS 1 packets there); the server
+// answers them as it does the first send instead of closing the
+// connection as it must for v3.1.1 [MQTT-3.6.1-1].
+func TestMQTT31DupFlags(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	c := connectC(t, ts, codec.V31, "dup31")
+	c.send(&codec.Publish{Topic: "d31", QoS: 2, PacketID: 7, Payload: []byte("x")})
+	require.Equal(t, uint16(7), expectT[*codec.Pubrec](c).PacketID)
+	c.write([]byte{0x6a, 2, 0, 7}) // PUBREL with DUP
+	require.Equal(t, uint16(7), expectT[*codec.Pubcomp](c).PacketID)
+	c.write([]byte{0x8a, 6, 0, 8, 0, 1, 'd', 1}) // SUBSCRIBE "d" QoS 1 with DUP
+	require.Equal(t, uint16(8), expectT[*codec.Suback](c).PacketID)
+	c.write([]byte{0xaa, 5, 0, 9, 0, 1, 'd'}) // UNSUBSCRIBE "d" with DUP
+	require.Equal(t, uint16(9), expectT[*codec.Unsuback](c).PacketID)
+
+	v4 := connectC(t, ts, codec.V311, "dup311")
+	v4.write([]byte{0x8a, 6, 0, 8, 0, 1, 'd', 1})
+	v4.expectClosed()
 }

@@ -40,7 +40,7 @@ func appendAck(dst []byte, pt Type, flags byte, v Version, id uint16, rc ReasonC
 }
 
 func decodeAck(pt Type, flags byte, body []byte, v Version, id *uint16, rc *ReasonCode, props *Properties, codes *codeSet) error {
-	if err := checkFlags(pt, flags); err != nil {
+	if err := checkFlags(pt, flags, v); err != nil {
 		return err
 	}
 	d := decoder{b: body, pt: pt}

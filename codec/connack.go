@@ -90,7 +90,9 @@ func (p *Connack) AppendTo(dst []byte, v Version) []byte {
 	}
 	dst = appendFixedHeader(dst, CONNACK, 0, p.bodyLen(v, ps))
 	var flags byte
-	if p.SessionPresent {
+	if p.SessionPresent && v > V31 {
+		// MQTT 3.1 has no Session Present flag: its first byte is
+		// reserved and always 0.
 		flags = 1
 	}
 	dst = append(dst, flags, byte(p.ReasonCode))
@@ -103,7 +105,7 @@ func (p *Connack) AppendTo(dst []byte, v Version) []byte {
 // Decode decodes a CONNACK body of version v into p.
 func (p *Connack) Decode(flags byte, body []byte, v Version) error {
 	*p = Connack{}
-	if err := checkFlags(CONNACK, flags); err != nil {
+	if err := checkFlags(CONNACK, flags, v); err != nil {
 		return err
 	}
 	d := decoder{b: body, pt: CONNACK}

@@ -214,7 +214,7 @@ func (p *Connect) AppendTo(dst []byte, v Version) []byte {
 // that does not match it fails with UnsupportedProtocolVersion (0x84).
 func (p *Connect) Decode(flags byte, body []byte, _ Version) error {
 	*p = Connect{}
-	if err := checkFlags(CONNECT, flags); err != nil {
+	if err := checkFlags(CONNECT, flags, anyVersion); err != nil {
 		return err
 	}
 	d := decoder{b: body, pt: CONNECT}

@@ -68,7 +68,7 @@ func appendReasonOnly(dst []byte, pt Type, v Version, rc ReasonCode, props *Prop
 // of 0 means success without properties; codeOnly allows a body of just a
 // reason code (DISCONNECT).
 func decodeReasonOnly(pt Type, flags byte, body []byte, rc *ReasonCode, props *Properties, codes *codeSet, allowed propSet, codeOnly bool) error {
-	if err := checkFlags(pt, flags); err != nil {
+	if err := checkFlags(pt, flags, anyVersion); err != nil {
 		return err
 	}
 	if len(body) == 0 {

@@ -21,10 +21,18 @@ var (
 	errBadVersion = errors.New("unsupported protocol version")
 )
 
+// anyVersion is the version ParseHeader checks flags at: the header comes
+// before the connection's version is known, so the per-version rules are
+// applied again when the body is decoded.
+const anyVersion Version = 0
+
 // checkFlags applies the fixed header flag rules of Table 2.2
-// [MQTT-2.2.2-1] [MQTT-2.2.2-2]: every packet other than PUBLISH has fixed
-// reserved flags, and PUBLISH must not have QoS 3 [MQTT-3.3.1-4].
-func checkFlags(t Type, flags byte) error {
+// [MQTT-2.2.2-1] [MQTT-2.2.2-2] at version v: every packet other than
+// PUBLISH has fixed reserved flags, and PUBLISH must not have QoS 3
+// [MQTT-3.3.1-4]. MQTT 3.1 defined those flags as DUP, QoS and RETAIN, and
+// its clients set DUP when they resend a PUBREL, SUBSCRIBE or UNSUBSCRIBE
+// (QoS 1): at V31 (and anyVersion) that form is accepted too.
+func checkFlags(t Type, flags byte, v Version) error {
 	switch t {
 	case 0:
 		return &Error{Field: "fixed header", Code: MalformedPacket, Err: errType}
@@ -34,7 +42,7 @@ func checkFlags(t Type, flags byte) error {
 		}
 		return nil
 	case PUBREL, SUBSCRIBE, UNSUBSCRIBE:
-		if flags != 0x02 {
+		if flags != 0x02 && (flags != 0x0A || v > V31) {
 			return &Error{Packet: t, Field: "fixed header", Code: MalformedPacket, Err: errFlags}
 		}
 	default:
@@ -62,7 +70,7 @@ func ParseHeader(b []byte) (h FixedHeader, n int, err error) {
 		return h, 0, ErrIncomplete
 	}
 	h = FixedHeader{Type: Type(b[0] >> 4), Flags: b[0] & 0x0F, RemainingLength: rl}
-	if err := checkFlags(h.Type, h.Flags); err != nil {
+	if err := checkFlags(h.Type, h.Flags, anyVersion); err != nil {
 		return FixedHeader{}, 0, err
 	}
 	return h, 1 + m, nil

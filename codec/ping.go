@@ -42,7 +42,7 @@ func (p *Pingresp) Decode(flags byte, body []byte, _ Version) error {
 }
 
 func decodeEmpty(pt Type, flags byte, body []byte) error {
-	if err := checkFlags(pt, flags); err != nil {
+	if err := checkFlags(pt, flags, anyVersion); err != nil {
 		return err
 	}
 	if len(body) != 0 {

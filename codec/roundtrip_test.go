@@ -76,7 +76,8 @@ func roundTrips() []roundTrip {
 			Will:       &Will{QoS: 1, Topic: "will/t", Payload: []byte("bye"), Properties: willProps()}, Username: &user, Password: []byte("pw")}},
 		// In v5 a password without a user name is allowed (section 3.1.2.9).
 		{"connect v5 password only", v5Only, &Connect{ProtocolName: "MQTT", ProtocolVersion: V5, ClientID: "c", Password: []byte{}}},
-		{"connack v3", v3Versions, &Connack{SessionPresent: true}},
+		{"connack v3", v3Versions, &Connack{}},
+		{"connack v3.1.1 session present", []Version{V311}, &Connack{SessionPresent: true}},
 		{"connack v3 refused", v3Versions, &Connack{ReasonCode: ConnackV3NotAuthorized}},
 		{"connack v5", v5Only, &Connack{SessionPresent: true, Properties: connackProps()}},
 		{"connack v5 refused", v5Only, &Connack{ReasonCode: BadAuthenticationMethod}},

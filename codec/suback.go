@@ -79,7 +79,7 @@ func (p *Suback) AppendTo(dst []byte, v Version) []byte {
 // Decode decodes a SUBACK body of version v into p.
 func (p *Suback) Decode(flags byte, body []byte, v Version) error {
 	*p = Suback{}
-	if err := checkFlags(SUBACK, flags); err != nil {
+	if err := checkFlags(SUBACK, flags, v); err != nil {
 		return err
 	}
 	d := decoder{b: body, pt: SUBACK}

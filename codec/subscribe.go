@@ -128,7 +128,7 @@ func (p *Subscribe) AppendTo(dst []byte, v Version) []byte {
 // ValidateTopicFilter.
 func (p *Subscribe) Decode(flags byte, body []byte, v Version) error {
 	*p = Subscribe{}
-	if err := checkFlags(SUBSCRIBE, flags); err != nil {
+	if err := checkFlags(SUBSCRIBE, flags, v); err != nil {
 		return err // [MQTT-3.8.1-1]
 	}
 	d := decoder{b: body, pt: SUBSCRIBE}

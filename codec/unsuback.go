@@ -66,7 +66,7 @@ func (p *Unsuback) AppendTo(dst []byte, v Version) []byte {
 // Decode decodes an UNSUBACK body of version v into p.
 func (p *Unsuback) Decode(flags byte, body []byte, v Version) error {
 	*p = Unsuback{}
-	if err := checkFlags(UNSUBACK, flags); err != nil {
+	if err := checkFlags(UNSUBACK, flags, v); err != nil {
 		return err
 	}
 	d := decoder{b: body, pt: UNSUBACK}

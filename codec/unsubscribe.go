@@ -72,7 +72,7 @@ func (p *Unsubscribe) AppendTo(dst []byte, v Version) []byte {
 // Subscribe.Decode it does not reject semantically invalid filters.
 func (p *Unsubscribe) Decode(flags byte, body []byte, v Version) error {
 	*p = Unsubscribe{}
-	if err := checkFlags(UNSUBSCRIBE, flags); err != nil {
+	if err := checkFlags(UNSUBSCRIBE, flags, v); err != nil {
 		return err // [MQTT-3.10.1-1]
 	}
 	d := decoder{b: body, pt: UNSUBSCRIBE}
