@@ -49,9 +49,12 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 			// the new CONNECT overtakes the old connection's close.
 			endOld = endOld || old.expiry == 0
 			// The old connection's will is published now unless it ended
-			// with a normal DISCONNECT, or is delayed and the session
-			// continues [MQTT-3.1.3-9].
-			if old.will != nil && !normal && (old.willDelay == 0 || endOld) {
+			// with a normal DISCONNECT or, for v5, the session continues:
+			// a new connection to it came before any will delay, even 0,
+			// had passed [MQTT-3.1.3-9]. A v3.1.1 will goes out whenever
+			// the connection closes without DISCONNECT (v3.1.1
+			// [MQTT-3.1.2-8]).
+			if old.will != nil && !normal && (endOld || old.version != codec.V5 && old.willDelay == 0) {
 				pending, pendingFrom = old.will, old.willFrom
 			}
 			old.will = nil

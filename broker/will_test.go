@@ -6,6 +6,7 @@ package broker_test
 import (
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +163,43 @@ func TestDisconnectThenReconnect(t *testing.T) {
 		c.disconnect()
 	}
 	sub.barrier()
+}
+
+// TestWillOnTakeover: a takeover closes the old connection without a
+// DISCONNECT. A v5 will is not sent when the new connection continues the
+// session, however short the delay [MQTT-3.1.3-9], and is sent when the
+// session ends (Clean Start, or expiry 0); a v3.1.1 will is always sent
+// (v3.1.1 [MQTT-3.1.2-8]).
+func TestWillOnTakeover(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	sub := connectC(t, ts, codec.V5, "wt-sub")
+	sub.sub("wt/#", 0)
+	for _, tc := range []struct {
+		name       string
+		v          codec.Version
+		old, taker []connectOpt
+		will       bool
+	}{
+		{"v5 session continues", codec.V5, []connectOpt{persistent(60)}, []connectOpt{persistent(60)}, false},
+		{"v5 clean start", codec.V5, []connectOpt{persistent(60)}, nil, true},
+		{"v5 expiry 0", codec.V5, nil, []connectOpt{persistent(60)}, true},
+		{"v3.1.1 session continues", codec.V311, []connectOpt{persistent(0)}, []connectOpt{persistent(0)}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "wt-" + strings.ReplaceAll(tc.name, " ", "-")
+			old := connectC(t, ts, tc.v, id, append(tc.old, withWill("wt/"+id, "will", 0, false, 0))...)
+			taker := connectC(t, ts, tc.v, id, tc.taker...)
+			old.expectEnd(codec.SessionTakenOver)
+			require.NoError(t, ts.Publish("wt/"+id, []byte("marker"), false, 0))
+			want := "marker"
+			if tc.will {
+				want = "will" // published at the takeover, before the marker
+			}
+			require.Equal(t, want, string(sub.recv().Payload))
+			if tc.will {
+				require.Equal(t, "marker", string(sub.recv().Payload))
+			}
+			taker.disconnect()
+		})
+	}
 }
