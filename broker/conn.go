@@ -292,11 +292,15 @@ func (c *conn) readAndHandle() error {
 			need = total
 			break
 		}
-		// Handling may open a storage Hold; a reader holds no lock here.
+		// Handling may open a storage Hold and writes records under the
+		// broker's locks without waiting for room in the storage queue;
+		// the reader, holding neither here, waits its turn before and for
+		// room after.
 		s.persist.waitTurn()
 		if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
 			return err
 		}
+		s.persist.waitRoom()
 		off += total
 	}
 	if off > 0 {

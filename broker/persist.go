@@ -55,8 +55,9 @@ func (p *persister) waitTurn() {
 	}
 }
 
-// waitRoom waits, with no lock held, for room in the storage queue that
-// writes made under a hold may have filled (see storage.Store.WaitRoom).
+// waitRoom waits, with no lock and no hold, while the storage queue is
+// past its bound (see storage.Store.WaitRoom): writes never wait
+// themselves, since they are made under the broker's locks.
 func (p *persister) waitRoom() {
 	if p.store != nil {
 		p.store.WaitRoom()

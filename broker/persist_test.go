@@ -264,3 +264,49 @@ func TestPublishersDoNotStarveTheStorageWriter(t *testing.T) {
 	// publish per publisher.
 	assert.LessOrEqual(t, b.largest.Load(), int64(maxBatch+4*publishers))
 }
+
+// TestSessionWriteDoesNotStallRouting: a record written under a session's
+// lock (here a new subscription) while the storage queue is full does not
+// wait there: the client's reader waits for room once it has released the
+// lock, and messages are still routed to that session meanwhile. Before,
+// the write waited with the session locked and every publisher routing to
+// the session stalled with it until the backend caught up.
+func TestSessionWriteDoesNotStallRouting(t *testing.T) {
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	open := sync.OnceFunc(func() { close(g.gate) })
+	st := storage.NewStore(g, storage.Options{MaxQueueOps: 1})
+	ts := startServer(t, broker.Options{Storage: st})
+	defer open() // before the server closes, also when the test fails
+
+	a, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "a",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+	a.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "y/#"}}})
+	require.IsType(t, &codec.Suback{}, a.read())
+	require.NoError(t, st.Flush(t.Context()))
+
+	g.shut.Store(true)
+	require.NoError(t, ts.Publish("gate/retained", []byte("x"), true, 0))
+	<-g.applies // the writer holds it: the queue is full
+	blocked := st.Stats().Blocked
+	a.send(&codec.Subscribe{PacketID: 2, Subscriptions: []codec.Subscription{{Filter: "x/#"}}})
+	require.Eventually(t, func() bool { return st.Stats().Blocked > blocked }, 10*time.Second, time.Millisecond,
+		"the subscription's write did not meet the full queue")
+
+	routed := make(chan error, 1)
+	go func() { routed <- ts.Publish("y/1", []byte("routed"), false, 0) }()
+	select {
+	case err := <-routed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("routing to the session waited for storage room: its lock was held meanwhile")
+	}
+	open() // in sync mode the session's writer sends once earlier writes are durable
+	for {
+		pk := a.read()
+		if p, ok := pk.(*codec.Publish); ok {
+			require.Equal(t, "routed", string(p.Payload))
+			break
+		}
+		require.IsType(t, &codec.Suback{}, pk)
+	}
+}

@@ -67,9 +67,11 @@
 // is failing, everything still queued (at most [Options.MaxQueueOps]
 // operations or [Options.MaxQueueBytes] bytes).
 //
-// When the queue is full, the calling goroutine blocks until the writer
-// has made room (backpressure): a slow or failed backend slows the
-// clients that write, it never makes the store drop writes. A failed Apply
+// Writes never wait for room, since their callers may hold locks; callers
+// that hold none call [Store.WaitRoom], which blocks while the queue is
+// full until the writer has made room (backpressure): a slow or failed
+// backend slows the clients that write, it never makes the store drop
+// writes. A failed Apply
 // is retried with exponential backoff (Options.RetryMin to
 // Options.RetryMax), counted, logged, and reported by [Store.Healthy] until
 // a write succeeds again.

@@ -47,8 +47,9 @@ type Options struct {
 	MaxBatchOps   int
 	MaxBatchBytes int
 	// MaxQueueOps and MaxQueueBytes bound the writes waiting for the
-	// backend (defaults 65,536 ops and 64 MiB). A write that does not
-	// fit blocks its caller until the writer has made room.
+	// backend (defaults 65,536 ops and 64 MiB). Writes never wait: their
+	// makers call [Store.WaitRoom] once they hold no lock, which waits
+	// while the queue is past these bounds.
 	MaxQueueOps   int
 	MaxQueueBytes int
 	// RetryMin and RetryMax bound the exponential backoff between attempts
@@ -96,7 +97,7 @@ type Stats struct {
 	Ops     uint64
 	// Failures counts failed Apply attempts (each is retried).
 	Failures uint64
-	// Blocked counts writes that waited for room in a full queue.
+	// Blocked counts WaitRoom calls that waited for room in a full queue.
 	Blocked uint64
 	// Abandoned counts writes dropped because Close gave up on them.
 	Abandoned uint64
@@ -229,6 +230,9 @@ type Store struct {
 	sealFlag atomic.Bool
 	closing  bool
 	space    *sync.Cond // on mu; signalled when queue room is freed or on close
+	// over is set while the queue is past MaxQueueOps or MaxQueueBytes:
+	// WaitRoom's fast path.
+	over atomic.Bool
 	turn     *sync.Cond // on mu; signalled when a seal completes or on close
 
 	wake   chan struct{} // capacity 1; nudges the writer
@@ -283,21 +287,14 @@ func (s *Store) write(what string, kind opKind, enc func(dst []byte) ([]byte, in
 	return d
 }
 
-// enqueue copies the op into the queue, waiting for room if it is full.
+// enqueue copies the op into the queue. It never waits for room: its
+// caller may hold locks (the broker writes a session's records under the
+// session's lock, in the order of its changes), and one waiting there
+// would stall everyone needing them, or deadlock with a Hold's owner. The
+// bound is kept by WaitRoom, which writers call once they hold no lock.
 func (s *Store) enqueue(key, value []byte, kind opKind) Done {
 	size := len(key) + len(value) + opOverhead
 	s.mu.Lock()
-	waited := false
-	// Writers never wait for room while a Hold is open: the held batch
-	// cannot be written until its holder, possibly this caller, releases.
-	for !s.closing && s.held == 0 && s.queuedOps > 0 &&
-		(s.queuedOps >= s.opts.MaxQueueOps || s.queuedBytes+size > s.opts.MaxQueueBytes) {
-		if !waited {
-			waited = true
-			s.blocked.Add(1)
-		}
-		s.space.Wait()
-	}
 	if s.closing {
 		s.mu.Unlock()
 		return failedDone(fmt.Errorf("storage: write: %w", ErrClosed))
@@ -320,6 +317,7 @@ func (s *Store) enqueue(key, value []byte, kind opKind) Done {
 	seg.add(key, value, kind, size)
 	s.queuedOps++
 	s.queuedBytes += size
+	s.noteRoomLocked()
 	c := seg.commit
 	nudge := s.idle && (s.opts.Mode == ModeSync || len(seg.ops) == 1 || len(seg.ops) >= s.opts.MaxBatchOps)
 	if nudge {
@@ -375,6 +373,15 @@ func (s *Store) nudge() {
 	}
 }
 
+// noteRoomLocked updates the over flag after the queue changed; s.mu is
+// held.
+func (s *Store) noteRoomLocked() {
+	over := s.queuedOps >= s.opts.MaxQueueOps || s.queuedBytes >= s.opts.MaxQueueBytes
+	if over != s.over.Load() {
+		s.over.Store(over)
+	}
+}
+
 // Hold keeps every write made until the matching Release in one batch, so
 // that they reach the backend together, atomically where the backend's
 // batches are (Badger transactions, Redis MULTI/EXEC, the memory backend).
@@ -385,11 +392,6 @@ func (s *Store) Hold() {
 	s.mu.Lock()
 	s.held++
 	s.mu.Unlock()
-	// Writers waiting for room go on: while a Hold is open none waits
-	// (see enqueue). One left waiting could hold what the holder needs
-	// (the broker's server lock, say) while the held batch waits for
-	// the holder: a deadlock.
-	s.space.Broadcast()
 }
 
 // Release ends a Hold; the batch may then be written.
@@ -430,12 +432,15 @@ func (s *Store) WaitTurn() {
 }
 
 // WaitRoom blocks until the queue is within its bounds (MaxQueueOps,
-// MaxQueueBytes) or the store is closing. Writes made while a Hold is
-// open never wait for room; a caller that makes them under a lock of its
-// own (so that they are ordered with its state) calls WaitRoom once it
-// has released the lock and the Hold: the queue stays bounded, and nobody
-// waits for the writer while holding a lock others need.
+// MaxQueueBytes) or the store is closing. Writes never wait for room
+// themselves, since their makers may hold locks; a maker calls WaitRoom
+// once it holds no lock and no Hold (the broker: a client's reader after
+// each packet), so the queue stays bounded and a slow backend slows the
+// clients that write. It returns at once while there is room.
 func (s *Store) WaitRoom() {
+	if !s.over.Load() {
+		return
+	}
 	s.mu.Lock()
 	waited := false
 	for !s.closing && s.queuedOps > 0 &&
@@ -710,6 +715,7 @@ func (s *Store) finish(seg *segment, err error) {
 	s.mu.Lock()
 	s.queuedOps -= len(seg.ops)
 	s.queuedBytes -= seg.bytes
+	s.noteRoomLocked()
 	s.applying = nil
 	s.space.Broadcast()
 	clear(seg.ops)

@@ -82,19 +82,41 @@ func TestStoreRetriesAndReportsHealth(t *testing.T) {
 	assert.Zero(t, stats.Abandoned)
 }
 
-func TestStoreBackpressure(t *testing.T) {
+// TestStoreWritesNeverWait: writes to a full queue return at once (their
+// callers may hold locks; one waiting there once deadlocked the broker
+// with a Hold's owner) and pass the bound; WaitRoom, called by writers
+// holding no lock, waits until the writer has made room.
+func TestStoreWritesNeverWait(t *testing.T) {
 	st, open := gatedStore(t)
-	returned := blockedWrite(t, st)
+	written := make(chan struct{})
+	go func() {
+		for seq := range uint64(3) {
+			st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2 + seq, Message: msg("t")})
+		}
+		close(written)
+	}()
+	select {
+	case <-written:
+	case <-time.After(10 * time.Second):
+		open()
+		t.Fatal("a write waited for room in the full queue")
+	}
+	assert.Equal(t, 4, st.Stats().QueuedOps)
+	returned := make(chan struct{})
+	go func() {
+		st.WaitRoom()
+		close(returned)
+	}()
+	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
 	select {
 	case <-returned:
-		t.Fatal("a write did not wait for room in a full queue")
+		t.Fatal("WaitRoom returned while the queue was over its bound")
 	default:
 	}
-	assert.Equal(t, 2, st.Stats().QueuedOps)
 	open()
 	<-returned
 	require.NoError(t, st.Flush(t.Context()))
-	assert.Equal(t, uint64(3), st.Stats().Ops)
+	assert.Equal(t, uint64(4), st.Stats().Ops)
 }
 
 // gatedStore returns a store whose backend holds every Apply until open
@@ -111,42 +133,6 @@ func gatedStore(t *testing.T) (*storage.Store, func()) {
 	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
 	<-b.attempts // the writer holds op 1 in Apply
 	return st, open
-}
-
-// blockedWrite fills the gated store's queue with a second operation
-// and starts a third write, which waits for room; the channel closes when
-// that write returns.
-func blockedWrite(t *testing.T, st *storage.Store) <-chan struct{} {
-	st.PutQueued(&storage.Queued{ClientID: "c", Seq: 2, Message: msg("t")})
-	returned := make(chan struct{})
-	go func() {
-		st.PutQueued(&storage.Queued{ClientID: "c", Seq: 3, Message: msg("t")})
-		close(returned)
-	}()
-	require.Eventually(t, func() bool { return st.Stats().Blocked == 1 }, 10*time.Second, time.Millisecond)
-	return returned
-}
-
-// TestStoreHoldReleasesWaitingWriters: a write waiting for room in a
-// full queue goes on once a Hold opens, since no write waits while one is
-// open. A chaos run deadlocked the broker that way: a CONNECT waited for
-// room while holding the server's lock, a QoS 1 publisher held the store
-// and waited for that lock, and the writer waited for the Release.
-func TestStoreHoldReleasesWaitingWriters(t *testing.T) {
-	st, open := gatedStore(t)
-	returned := blockedWrite(t, st)
-	release := sync.OnceFunc(st.Release)
-	st.Hold()
-	defer release()
-	select {
-	case <-returned:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a write waiting for room still waits while a Hold is open")
-	}
-	release()
-	open()
-	require.NoError(t, st.Flush(t.Context()))
-	assert.Equal(t, uint64(3), st.Stats().Ops)
 }
 
 // TestStoreWaitRoom: WaitRoom returns at once while the queue has room,
