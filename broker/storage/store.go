@@ -233,7 +233,7 @@ type Store struct {
 	// over is set while the queue is past MaxQueueOps or MaxQueueBytes:
 	// WaitRoom's fast path.
 	over atomic.Bool
-	turn     *sync.Cond // on mu; signalled when a seal completes or on close
+	turn *sync.Cond // on mu; signalled when a seal completes or on close
 
 	wake   chan struct{} // capacity 1; nudges the writer
 	ctx    context.Context
