@@ -23,7 +23,7 @@ var (
 	storageBatches   = desc("storage_batches_total", "Batches written to the storage backend.")
 	storageOps       = desc("storage_operations_total", "Operations written to the storage backend.")
 	storageFailures  = desc("storage_errors_total", "Failed write attempts to the storage backend (each is retried).")
-	storageBlocked   = desc("storage_blocked_writes_total", "Writes that waited for room in a full storage queue.")
+	storageBlocked   = desc("storage_blocked_writes_total", "Times a writer (a client's reader, after a packet) waited for room in a full storage queue.")
 	storageAbandoned = desc("storage_abandoned_writes_total", "Writes dropped because shutdown gave up on them.")
 	storageQOps      = desc("storage_queued_operations", "Writes not yet durable.")
 	storageQBytes    = desc("storage_queued_bytes", "Bytes of writes not yet durable.")
