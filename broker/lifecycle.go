@@ -113,6 +113,7 @@ func (s *Server) endSessionLocked(sess *session) {
 	s.stats.inflight.Add(-int64(len(sess.inflight)))
 	sess.countQueuedLocked(-len(sess.queue), -sess.queueSize)
 	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
+	sess.unsent = 0
 	sess.inflightSize = 0
 	sess.subCount, sess.subBytes = 0, 0
 	sess.releaseWaitersLocked()

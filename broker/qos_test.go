@@ -192,6 +192,52 @@ func TestReceiveMaximumClient(t *testing.T) {
 	require.Equal(t, "4", string(sub.recv().Payload))
 }
 
+// TestReceiveMaximumOnResume: unacknowledged messages resent when a
+// session resumes count against the new connection's Receive Maximum,
+// which may be lower than the last one's: the rest follow, in order and
+// with DUP set, as acknowledgements free the window. A PUBREL awaiting its
+// PUBCOMP holds a place too. [MQTT-3.3.4-9] [MQTT-4.9.0-2] [MQTT-4.4.0-1]
+func TestReceiveMaximumOnResume(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	sub := connectC(t, ts, codec.V5, "rmr-sub", persistent(60))
+	sub.sub("rmr/+", 2)
+	pub := connectC(t, ts, codec.V5, "rmr-pub")
+	for i := range 4 {
+		pub.pub("rmr/"+fmt.Sprint(i%2+1), fmt.Sprint(i), codec.QoS(i%2+1), false)
+	}
+	var first []*codec.Publish
+	for range 4 {
+		first = append(first, sub.expectPublish())
+	}
+	sub.send(&codec.Pubrec{PacketID: first[1].PacketID}) // message 1 (QoS 2) now awaits PUBCOMP
+	require.Equal(t, first[1].PacketID, expectT[*codec.Pubrel](sub).PacketID)
+	sub.close()
+
+	sub = dial(t, ts, codec.V5)
+	pk := newConnect(codec.V5, "rmr-sub", persistent(60))
+	pk.Properties.ReceiveMaximum = codec.Ptr(uint16(1))
+	require.True(t, sub.connect(pk).SessionPresent)
+	// Window of one: the first message only, then the PUBREL of the
+	// second once it is acknowledged, and so on.
+	p := sub.expectPublish()
+	require.Equal(t, "0", string(p.Payload))
+	require.True(t, p.Dup)
+	sub.barrier() // nothing else yet
+	sub.send(&codec.Puback{PacketID: p.PacketID})
+	require.Equal(t, first[1].PacketID, expectT[*codec.Pubrel](sub).PacketID)
+	sub.barrier()
+	sub.send(&codec.Pubcomp{PacketID: first[1].PacketID})
+	p = sub.expectPublish()
+	require.Equal(t, "2", string(p.Payload))
+	require.True(t, p.Dup)
+	sub.barrier()
+	sub.send(&codec.Puback{PacketID: p.PacketID})
+	p = sub.expectPublish()
+	require.Equal(t, "3", string(p.Payload))
+	require.True(t, p.Dup)
+	require.Equal(t, first[3].PacketID, p.PacketID)
+}
+
 // TestReceiveMaximumServer: a client exceeding the server's Receive
 // Maximum with unreleased QoS 2 messages is disconnected with 0x93; the
 // limit is advertised in CONNACK. [MQTT-3.3.4-9] [MQTT-4.9.0-1]

@@ -33,6 +33,10 @@ type outMsg struct {
 	subIDs []uint32
 	state  outState
 	seq    uint64 // storage order
+	// unsent marks a message of an earlier connection not yet resent on
+	// this one: it waits for room in the client's Receive Maximum
+	// (counted by session.unsent).
+	unsent bool
 }
 
 // queued is a message waiting for delivery to a session.
@@ -59,6 +63,7 @@ type session struct {
 	version      codec.Version
 	expiry       uint32 // session expiry interval in seconds
 	inflight     []*outMsg
+	unsent       int // inflight messages not yet resent on this connection (outMsg.unsent)
 	inflightSize int // bytes of the inflight messages (message.size), bounded by Limits.MaxInflightBytes
 	queue        []queued
 	queueSize    int // bytes of the queued messages (message.size), bounded by Limits.MaxQueuedBytes
@@ -412,7 +417,17 @@ func (s *session) pump(c *conn) {
 }
 
 func (s *session) pumpLocked(c *conn) {
-	if s.conn != c || c == nil || s.ended || len(s.queue) == 0 {
+	if s.conn != c || c == nil || s.ended {
+		return
+	}
+	if s.unsent > 0 {
+		// Messages of an earlier connection go first.
+		s.resendLocked(c)
+		if s.unsent > 0 {
+			return
+		}
+	}
+	if len(s.queue) == 0 {
 		return
 	}
 	// Moving a message from the queue to the inflight window is one
@@ -511,6 +526,12 @@ func (s *session) ackPubrec(c *conn, p *codec.Pubrec) error {
 		s.unlock()
 		return nil
 	}
+	if o := s.inflight[i]; o.unsent {
+		// Received on an earlier connection: the PUBREL sent now is its
+		// resend.
+		o.unsent = false
+		s.unsent--
+	}
 	s.inflight[i].state = awaitPubcomp
 	s.srv.saveInflightLocked(s, s.inflight[i])
 	s.mu.Unlock()
@@ -535,6 +556,9 @@ func (s *session) ackPubcomp(c *conn, p *codec.Pubcomp) error {
 }
 
 func (s *session) removeInflightLocked(i int) {
+	if s.inflight[i].unsent {
+		s.unsent--
+	}
 	s.inflightSize -= s.inflight[i].msg.size
 	copy(s.inflight[i:], s.inflight[i+1:])
 	s.inflight[len(s.inflight)-1] = nil
@@ -544,10 +568,32 @@ func (s *session) removeInflightLocked(i int) {
 
 // resumeLocked resends unacknowledged messages in their original order
 // when a session resumes [MQTT-4.4.0-1] [MQTT-4.6.0-1]: PUBLISH with DUP
-// set for those awaiting PUBACK or PUBREC, PUBREL for those awaiting PUBCOMP.
+// set for those awaiting PUBACK or PUBREC, PUBREL for those awaiting
+// PUBCOMP. They count against the new connection's Receive Maximum, which
+// may be lower than the last one's [MQTT-3.3.4-9]: what does not fit is
+// resent as acknowledgements free the window, before any queued message.
 func (s *session) resumeLocked(c *conn) {
+	for _, o := range s.inflight {
+		o.unsent = true
+	}
+	s.unsent = len(s.inflight)
+	s.resendLocked(c)
+	s.pumpLocked(c)
+}
+
+// resendLocked resends the inflight messages not yet sent on c, in order,
+// while c's Receive Maximum allows.
+func (s *session) resendLocked(c *conn) {
 	now := time.Now()
 	for _, o := range s.inflight {
+		if s.unsent == 0 || len(s.inflight)-s.unsent >= int(c.clientReceiveMax) {
+			return
+		}
+		if !o.unsent {
+			continue
+		}
+		o.unsent = false
+		s.unsent--
 		if o.state == awaitPubcomp {
 			c.sendAck(codec.PUBREL, o.id, codec.Success)
 			continue
@@ -558,7 +604,6 @@ func (s *session) resumeLocked(c *conn) {
 			s.events = append(s.events, sessionEvent{kind: evQoSPublish, msg: o.msg, id: o.id, resend: true})
 		}
 	}
-	s.pumpLocked(c)
 }
 
 // stopTimers cancels the session's timers.
