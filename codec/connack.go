@@ -113,6 +113,11 @@ func (p *Connack) Decode(flags byte, body []byte, v Version) error {
 	if err != nil {
 		return err
 	}
+	if v == V31 {
+		// MQTT 3.1 reserves the whole byte ("not used"); it says
+		// nothing of a session.
+		af = 0
+	}
 	if af&0xFE != 0 {
 		return d.fail("acknowledge flags", MalformedPacket, errReserved) // [MQTT-3.2.2-1] (v3.1.1)
 	}

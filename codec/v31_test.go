@@ -42,4 +42,9 @@ func TestConnackOfMQTT31(t *testing.T) {
 			t.Errorf("version %d: got %x, %v; want %s", tc.v, got, err, tc.wire)
 		}
 	}
+	// A 3.1 client ignores the reserved byte.
+	got, err := decodeFrame(t, unhex(t, "20020100"), V31)
+	if err != nil || got.(*Connack).SessionPresent {
+		t.Errorf("3.1 CONNACK 20020100: got %+v, %v; want no session present", got, err)
+	}
 }
