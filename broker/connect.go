@@ -36,6 +36,11 @@ func (c *conn) handlePreConnect(h codec.FixedHeader, body []byte) error {
 		c.version = pk.ProtocolVersion
 		code := codec.CodeOf(err)
 		if code == codec.UnsupportedProtocolVersion {
+			if errors.Is(err, codec.ErrProtocolName) && pk.ProtocolVersion != codec.V5 {
+				// The client may speak another protocol: no v3.1.1 CONNACK
+				// (v3.1.1 [MQTT-3.1.2-1]).
+				return err
+			}
 			// [MQTT-3.1.2-2] v3.1.1: CONNACK 0x01 then close. A v5 client
 			// gets 0x84; anything else the v3 form.
 			if pk.ProtocolVersion != codec.V5 {

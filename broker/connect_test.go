@@ -34,10 +34,13 @@ func TestConnectAccepted(t *testing.T) {
 	}
 }
 
-// TestConnectUnsupportedLevel: an unknown protocol level or a name that
-// does not match the level is refused with the v3 return code 0x01, or
-// 0x84 when the client speaks v5, then the connection is closed.
-// [MQTT-3.1.2-1] [MQTT-3.1.2-2] (v3.1.1 [MQTT-3.1.2-2]) [MQTT-3.2.2-6]
+// TestConnectUnsupportedLevel: an unknown protocol level is refused with
+// the v3 return code 0x01, or 0x84 when the client speaks v5, then the
+// connection is closed. A name that does not match a v5 level gets 0x84
+// too; at a v3 level the client may speak another protocol, and the
+// connection is closed without a CONNACK, as by Mosquitto and VerneMQ.
+// [MQTT-3.1.2-1] [MQTT-3.1.2-2] (v3.1.1 [MQTT-3.1.2-1] [MQTT-3.1.2-2])
+// [MQTT-3.2.2-6]
 func TestConnectUnsupportedLevel(t *testing.T) {
 	ts := startServer(t, broker.Options{})
 	tests := []struct {
@@ -48,13 +51,19 @@ func TestConnectUnsupportedLevel(t *testing.T) {
 	}{
 		{"level 6", codec.V311, &codec.Connect{ProtocolVersion: 6, ClientID: "x", CleanStart: true}, codec.ConnackV3UnacceptableProtocolVersion},
 		{"level 2", codec.V311, &codec.Connect{ProtocolVersion: 2, ClientID: "x", CleanStart: true}, codec.ConnackV3UnacceptableProtocolVersion},
-		{"level 4 named MQIsdp", codec.V311, &codec.Connect{ProtocolName: "MQIsdp", ProtocolVersion: 4, ClientID: "x", CleanStart: true}, codec.ConnackV3UnacceptableProtocolVersion},
+		{"level 4 named MQIsdp", codec.V311, &codec.Connect{ProtocolName: "MQIsdp", ProtocolVersion: 4, ClientID: "x", CleanStart: true}, 0},
+		{"level 4 named MQTX", codec.V311, &codec.Connect{ProtocolName: "MQTX", ProtocolVersion: 4, ClientID: "x", CleanStart: true}, 0},
+		{"level 3 named MQTT", codec.V311, &codec.Connect{ProtocolName: "MQTT", ProtocolVersion: 3, ClientID: "x", CleanStart: true}, 0},
 		{"level 5 named MQIsdp", codec.V5, &codec.Connect{ProtocolName: "MQIsdp", ProtocolVersion: 5, ClientID: "x", CleanStart: true}, codec.UnsupportedProtocolVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts, tt.readAs)
 			c.sendIllegal(tt.pk)
+			if tt.code == 0 {
+				c.expectClosed() // no CONNACK
+				return
+			}
 			ack := expectT[*codec.Connack](c)
 			require.Equal(t, tt.code, ack.ReasonCode)
 			require.False(t, ack.SessionPresent)

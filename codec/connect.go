@@ -39,7 +39,6 @@ type Will struct {
 }
 
 var (
-	errProtocolName = errors.New("protocol name does not match protocol level")
 	errWillFlags    = errors.New("will QoS or will retain set without will flag")
 	errPasswordOnly = errors.New("password flag set without user name flag")
 	errAuthData     = errors.New("authentication data without authentication method")
@@ -86,7 +85,7 @@ func (p *Connect) Validate(v Version) error {
 		return &Error{Packet: CONNECT, Field: "protocol level", Code: UnsupportedProtocolVersion, Err: errVersionField}
 	}
 	if p.ProtocolName != "" && p.ProtocolName != protocolName(v) {
-		return &Error{Packet: CONNECT, Field: "protocol name", Code: UnsupportedProtocolVersion, Err: errProtocolName}
+		return &Error{Packet: CONNECT, Field: "protocol name", Code: UnsupportedProtocolVersion, Err: ErrProtocolName}
 	}
 	if err := p.Properties.validate(CONNECT, v, propsConnect); err != nil {
 		return err
@@ -232,7 +231,7 @@ func (p *Connect) Decode(flags byte, body []byte, _ Version) error {
 		return d.fail("protocol level", UnsupportedProtocolVersion, errBadVersion)
 	}
 	if string(name) != protocolName(v) {
-		return d.fail("protocol name", UnsupportedProtocolVersion, errProtocolName)
+		return d.fail("protocol name", UnsupportedProtocolVersion, ErrProtocolName)
 	}
 	p.ProtocolName = protocolName(v)
 	cf, err := d.byte1("connect flags")

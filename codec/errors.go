@@ -51,6 +51,10 @@ var (
 	ErrIncomplete = errors.New("incomplete packet")
 	// ErrPacketTooLarge means a frame exceeds the configured maximum size.
 	ErrPacketTooLarge = errors.New("packet exceeds maximum packet size")
+	// ErrProtocolName means a CONNECT's protocol name is not the one of its
+	// protocol level ("MQTT" for 4 and 5, "MQIsdp" for 3): the client may
+	// speak another protocol altogether [MQTT-3.1.2-1].
+	ErrProtocolName = errors.New("protocol name does not match protocol level")
 )
 
 // String returns the packet type's name, e.g. "PUBLISH".
