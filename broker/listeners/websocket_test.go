@@ -75,6 +75,28 @@ func TestWebSocketFraming(t *testing.T) {
 	require.IsType(t, &codec.Pingresp{}, pk)
 }
 
+// TestWebSocketKeepAliveTimeout: a v5 client silent over WebSocket for
+// 1.5 times its keep alive is told why (DISCONNECT 0x8D), as over TCP,
+// then closed. [MQTT-3.1.2-22]
+func TestWebSocketKeepAliveTimeout(t *testing.T) {
+	l := listenWS(t, listeners.WebSocketOptions{})
+	startBroker(t, nil, l)
+	ws, _, err := dialWS(t, wsURL(l, "ws"), nil, nil)
+	require.NoError(t, err)
+	nc := listeners.NewClientConn(ws)
+	defer nc.Close()
+	require.NoError(t, nc.SetReadDeadline(time.Now().Add(10*time.Second)))
+	r := codec.NewReader(nc, 0)
+	_, err = nc.Write(encode(t, codec.V5, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "ka-ws", CleanStart: true, KeepAlive: 1}))
+	require.NoError(t, err)
+	pk, err := r.ReadPacket(codec.V5)
+	require.NoError(t, err)
+	require.IsType(t, &codec.Connack{}, pk)
+	pk, err = r.ReadPacket(codec.V5)
+	require.NoError(t, err)
+	require.Equal(t, codec.KeepAliveTimeout, pk.(*codec.Disconnect).ReasonCode)
+}
+
 // [MQTT-6.0.0-1] a text message closes the connection.
 func TestWebSocketTextMessageCloses(t *testing.T) {
 	l := listenWS(t, listeners.WebSocketOptions{})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -74,10 +75,17 @@ func (c *wsConn) Read(p []byte) (int, error) {
 	}
 }
 
-// wsReadErr maps a normal WebSocket close to io.EOF, as a TCP close reads.
+// wsReadErr maps a normal WebSocket close to io.EOF, as a TCP close reads,
+// and an expired read deadline to os.ErrDeadlineExceeded, which gorilla
+// hides behind an error of its own: the server tells a v5 client whose
+// keep alive expired why it is disconnected, as over TCP.
 func wsReadErr(err error) error {
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
 		return io.EOF
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("websocket read: %w (%v)", os.ErrDeadlineExceeded, err)
 	}
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) {
