@@ -24,9 +24,11 @@ import (
 //
 // Retained messages are checked too: one a client published is removed
 // (from storage as well) when OnACLCheck no longer allows that client, as
-// it was connected then, to publish to its topic. Retained messages of the
-// server's inline client, retained wills and those restored from storage
-// are kept, since no connection vouches for them.
+// it was connected then, to publish to its topic; storage keeps the
+// publisher with the message, so this holds after a restart too. Retained
+// messages of the server's inline client, retained wills and those stored
+// by builds that did not keep the publisher are kept, since no connection
+// vouches for them.
 //
 // Without it, access revoked from a client keeps flowing through its
 // existing subscriptions, the flaw of Mosquitto's CVE-2021-34434, and a

@@ -170,3 +170,51 @@ func TestRecheckRemovesRetainedOfRevokedPublishers(t *testing.T) {
 	ts = startServerHooks(t, opts, acl)
 	require.ElementsMatch(t, []string{"rt/open/b", "rt/secret/inline"}, retained(ts), "removed from storage too")
 }
+
+// byPublisher lets every client connect and do everything, except that
+// once revoked the client "rr-bad" with user name "ub" may no longer
+// publish to a topic with a "secret" level.
+type byPublisher struct{ revoked atomic.Bool }
+
+func (*byPublisher) ID() string { return "by-publisher" }
+func (*byPublisher) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+func (b *byPublisher) OnACLCheck(cl *broker.ClientInfo, topic string, a broker.Access) bool {
+	return !(b.revoked.Load() && a == broker.AccessWrite && cl.ID == "rr-bad" && cl.Username == "ub" &&
+		strings.Contains(topic, "secret"))
+}
+
+// TestRecheckRemovesRestoredRetainedOfRevokedPublishers: storage keeps a
+// retained message's publisher, so after a restart a recheck still
+// removes the messages of a publisher whose access was revoked; the
+// others stay (Mosquitto's CVE-2018-12546, across restarts).
+func TestRecheckRemovesRestoredRetainedOfRevokedPublishers(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	opts := broker.Options{Storage: storage.NewStore(mem, storage.Options{Mode: storage.ModeSync})}
+	acl := &byPublisher{}
+	ts := startServerHooks(t, opts, acl)
+	for _, id := range []string{"rr-bad", "rr-good"} {
+		pk := newConnect(codec.V5, id)
+		pk.Username = codec.Ptr("ub")
+		c := dial(t, ts, codec.V5)
+		require.Equal(t, codec.Success, c.connect(pk).ReasonCode)
+		require.Equal(t, codec.NoMatchingSubscribers, c.pubP(&codec.Publish{Topic: "rr/secret/" + id, QoS: 1, Retain: true, Payload: []byte("x")}))
+		c.disconnect()
+	}
+	require.NoError(t, ts.Publish("rr/secret/inline", []byte("x"), true, 1))
+	require.NoError(t, ts.Close())
+
+	opts.Storage = storage.NewStore(mem, storage.Options{})
+	ts = startServerHooks(t, opts, acl)
+	acl.revoked.Store(true)
+	require.Zero(t, ts.RecheckSubscriptions())
+	sub := connectC(t, ts, codec.V5, "rr-sub")
+	sub.sub("rr/#", 0)
+	var got []string
+	for range 2 {
+		got = append(got, sub.expectPublish().Topic)
+	}
+	sub.barrier() // and no third
+	require.ElementsMatch(t, []string{"rr/secret/rr-good", "rr/secret/inline"}, got)
+}

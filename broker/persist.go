@@ -5,7 +5,10 @@ package broker
 
 import (
 	"context"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -212,7 +215,7 @@ func (s *Server) deleteQueuedLocked(sess *session, seq uint64) {
 	}
 }
 
-func (s *Server) saveRetained(m *message) {
+func (s *Server) saveRetained(m *message, src *ClientInfo) {
 	if !s.persist.enabled() {
 		return
 	}
@@ -220,7 +223,47 @@ func (s *Server) saveRetained(m *message) {
 		s.persist.note(s.persist.store.DeleteRetained(m.pub.Topic))
 		return
 	}
-	s.persist.note(s.persist.store.PutRetained(&storage.Retained{Message: storedMessage(m, m.pub.QoS, true, nil)}))
+	s.persist.note(s.persist.store.PutRetained(&storage.Retained{Message: storedMessage(m, m.pub.QoS, true, nil),
+		Publisher: storedPublisher(src)}))
+}
+
+// storedPublisher is the stored form of a retained message's publisher
+// (nil for the server's own messages).
+func storedPublisher(cl *ClientInfo) *storage.Publisher {
+	if cl == nil {
+		return nil
+	}
+	p := &storage.Publisher{ClientID: cl.ID, Username: cl.Username, Remote: cl.Remote, Listener: cl.Listener,
+		ProtocolVersion: byte(cl.ProtocolVersion)}
+	if cl.CertSubject != nil {
+		if der, err := asn1.Marshal(cl.CertSubject.ToRDNSequence()); err == nil {
+			p.CertSubject = der
+		}
+	}
+	return p
+}
+
+// publishers rebuilds the publishers of restored retained messages, one
+// ClientInfo per distinct publisher.
+type publishers map[string]*ClientInfo
+
+func (ps publishers) restore(p *storage.Publisher) *ClientInfo {
+	if p == nil {
+		return nil
+	}
+	key := strings.Join([]string{p.ClientID, p.Username, p.Remote, p.Listener, string(rune(p.ProtocolVersion)), string(p.CertSubject)}, "\x00")
+	if cl := ps[key]; cl != nil {
+		return cl
+	}
+	cl := &ClientInfo{ID: p.ClientID, Username: p.Username, Remote: p.Remote, Listener: p.Listener,
+		ProtocolVersion: codec.Version(p.ProtocolVersion)}
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(p.CertSubject, &seq); len(p.CertSubject) > 0 && err == nil && len(rest) == 0 {
+		cl.CertSubject = new(pkix.Name)
+		cl.CertSubject.FillFromRDNSequence(&seq)
+	}
+	ps[key] = cl
+	return cl
 }
 
 // waitDurable blocks, in sync mode, until every write so far is durable;
@@ -256,10 +299,14 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 		return fmt.Errorf("restore from storage: %w", err)
 	}
 	now := time.Now()
+	pubs := publishers{}
 	for _, r := range snap.Retained {
 		m, _, _, _ := restoredMessage(&r.Message)
 		m.pub.Retain = true
-		if !m.expired(now) && s.retained.set(m, nil, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) && !m.expires.IsZero() {
+		// The publisher comes back too, so that RecheckSubscriptions can
+		// still remove the message when its access is revoked.
+		src := pubs.restore(r.Publisher)
+		if !m.expired(now) && s.retained.set(m, src, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) && !m.expires.IsZero() {
 			s.expireRetainedAt(m)
 		}
 	}

@@ -250,7 +250,7 @@ func (s *Server) retain(cl *ClientInfo, m *message) {
 	} else if !m.expires.IsZero() {
 		s.expireRetainedAt(m)
 	}
-	s.saveRetained(m)
+	s.saveRetained(m, cl)
 	for _, h := range s.hooks.retainMessage {
 		s.hooks.guard(h, "OnRetainMessage", func() { h.OnRetainMessage(cl, &m.pub) })
 	}

@@ -43,8 +43,9 @@ func retainedCost(m *message) int {
 type rnode struct {
 	level string   // this level's name
 	msg   *message // the retained message of the topic ending here, or nil
-	// src is who published msg: a client's connection, or nil for the
-	// server's own messages (inline client, wills) and restored ones.
+	// src is who published msg: a client's connection (as restored from
+	// storage after a restart), or nil for the server's own messages
+	// (inline client, wills) and ones stored by earlier builds.
 	src  *ClientInfo
 	kids []*rnode
 	// index finds kids by level once there are more than smallKids of them;

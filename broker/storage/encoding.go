@@ -53,8 +53,8 @@ func appendString(dst []byte, s string) []byte {
 	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
 
-// appendMessage appends m; it is always the last field of a record, the
-// PUBLISH packet's fixed header delimiting it.
+// appendMessage appends m as a PUBLISH packet, whose fixed header
+// delimits it (a retained record's publisher follows it).
 func appendMessage(dst []byte, m *Message) ([]byte, error) {
 	at := len(dst)
 	var flags byte
@@ -304,8 +304,22 @@ func decodeQueued(clientID string, rest, v []byte) (*Queued, error) {
 	return q, r.end()
 }
 
+// A retained record is the message, then, when known, its publisher:
+// client ID, user name, remote address, listener, protocol version and
+// certificate subject. Records without the publisher (from the server
+// itself, or from earlier builds) end after the message.
 func appendRetainedValue(dst []byte, rm *Retained) ([]byte, error) {
-	return appendMessage(append(dst, FormatVersion), &rm.Message)
+	dst, err := appendMessage(append(dst, FormatVersion), &rm.Message)
+	if err != nil || rm.Publisher == nil {
+		return dst, err
+	}
+	p := rm.Publisher
+	dst = appendString(dst, p.ClientID)
+	dst = appendString(dst, p.Username)
+	dst = appendString(dst, p.Remote)
+	dst = appendString(dst, p.Listener)
+	dst = append(dst, p.ProtocolVersion)
+	return appendString(dst, string(p.CertSubject)), nil
 }
 
 func decodeRetained(v []byte) (*Retained, error) {
@@ -313,6 +327,13 @@ func decodeRetained(v []byte) (*Retained, error) {
 	r.version()
 	rm := &Retained{}
 	r.message(&rm.Message)
+	if r.err == nil && len(r.b) > 0 {
+		p := &Publisher{ClientID: r.string(), Username: r.string(), Remote: r.string(), Listener: r.string(), ProtocolVersion: r.byte()}
+		if subj := r.string(); subj != "" {
+			p.CertSubject = []byte(subj)
+		}
+		rm.Publisher = p
+	}
 	return rm, r.end()
 }
 

@@ -134,6 +134,24 @@ type Queued struct {
 type Retained struct {
 	// Message is the retained message.
 	Message Message
+	// Publisher is the client that published it, kept so that its right
+	// to publish there can be checked again after a restart (when access
+	// rules change); nil for the server's own messages and for records
+	// written by builds that did not keep it.
+	Publisher *Publisher
+}
+
+// Publisher identifies the client that published a retained message, as
+// it was connected then.
+type Publisher struct {
+	ClientID        string
+	Username        string
+	Remote          string // network address, e.g. "10.0.0.7:51234"
+	Listener        string // listener ID
+	ProtocolVersion byte
+	// CertSubject is the ASN.1 DER of the TLS client certificate's
+	// subject (a pkix.RDNSequence), or nil without a certificate.
+	CertSubject []byte
 }
 
 // Counters are broker-wide counters kept across restarts. They are one

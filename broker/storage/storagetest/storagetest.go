@@ -365,8 +365,9 @@ func waitAll(t *testing.T, ds []storage.Done) {
 // retainedSet and countersValue are the non-client records of the suite.
 func retainedSet() []*storage.Retained {
 	return []*storage.Retained{
-		{Message: FullMessage("sensors/1/temp", 1, 0)},
-		{Message: plainMessage("a/b", "retained")},
+		{Message: FullMessage("sensors/1/temp", 1, 0), Publisher: &storage.Publisher{ClientID: "sensor-1",
+			Username: "ü", Remote: "10.0.0.7:51234", Listener: "tls", ProtocolVersion: 5, CertSubject: []byte{0x30, 0x00}}},
+		{Message: plainMessage("a/b", "retained"), Publisher: &storage.Publisher{ClientID: "c", ProtocolVersion: 4}},
 		{Message: FullMessage("$SYS/broker/uptime", 0, 0)},
 	}
 }
