@@ -4,11 +4,11 @@
 package storage
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -664,14 +664,21 @@ func (s *Store) applySegment(seg *segment) error {
 		clear(ops)
 		s.batch = ops[:0]
 	}()
+	var px *prefixDeletes // made at the batch's first prefix delete
 	for i := range seg.ops {
 		q := &seg.ops[i]
 		if q.kind != opDeletePrefix {
 			ops = append(ops, Op{Key: q.key, Value: q.value, Delete: q.kind == opDelete})
+			if px != nil {
+				px.note(q.key, q.kind == opPut)
+			}
 			continue
 		}
+		if px == nil {
+			px = newPrefixDeletes(ops)
+		}
 		var err error
-		if ops, err = s.expandPrefix(ops, q.key); err != nil {
+		if ops, err = px.expand(s, ops, q.key); err != nil {
 			return fmt.Errorf("storage: delete records under %q: %w", q.key, err)
 		}
 	}
@@ -683,25 +690,73 @@ func (s *Store) applySegment(seg *segment) error {
 	return nil
 }
 
-// expandPrefix appends a delete for every key under prefix: those in the
-// backend and those written earlier in this batch. Writes later in the
-// batch (a new session for the same client) are kept.
-func (s *Store) expandPrefix(ops []Op, prefix []byte) ([]Op, error) {
-	keys := make(map[string]struct{})
-	err := s.backend.Scan(s.ctx, prefix, func(k, _ []byte) error {
-		keys[string(k)] = struct{}{}
-		return nil
-	})
-	if err != nil {
-		return ops, err
-	}
+// prefixDeletes turns the prefix deletes of one batch (a session's end)
+// into deletes of the keys they cover: those in the backend and those put
+// earlier in the batch. A client that ends and starts its session many
+// times within one batch costs each key once: a key already deleted in
+// the batch is not deleted again, and a prefix already scanned is not
+// scanned again (every backend key under it was deleted then; the puts
+// since are known). Before, every expansion repeated the earlier ones'
+// deletes, and one chaos run built a batch of 852,751 operations.
+type prefixDeletes struct {
+	live    map[string]bool     // keys written in the batch: true if put last, false if deleted
+	groups  map[string][]string // keys of live by storage group (see GroupLen)
+	scanned map[string]bool     // prefixes whose backend keys are deleted in the batch
+}
+
+func newPrefixDeletes(ops []Op) *prefixDeletes {
+	px := &prefixDeletes{live: map[string]bool{}, groups: map[string][]string{}, scanned: map[string]bool{}}
 	for _, op := range ops {
-		if bytes.HasPrefix(op.Key, prefix) {
-			keys[string(op.Key)] = struct{}{}
-		}
+		px.note(op.Key, !op.Delete)
 	}
-	for k := range keys {
+	return px
+}
+
+// note records a write of key in the batch.
+func (px *prefixDeletes) note(key []byte, put bool) {
+	k := string(key)
+	if _, seen := px.live[k]; !seen {
+		g := k[:GroupLen(key)]
+		px.groups[g] = append(px.groups[g], k)
+	}
+	px.live[k] = put
+}
+
+// expand appends deletes of every live key under prefix.
+func (px *prefixDeletes) expand(s *Store, ops []Op, prefix []byte) ([]Op, error) {
+	p := string(prefix)
+	del := func(k string) {
+		if put, seen := px.live[k]; seen && !put {
+			return // already deleted in this batch
+		}
 		ops = append(ops, Op{Key: []byte(k), Delete: true})
+		px.note([]byte(k), false)
+	}
+	if !px.scanned[p] {
+		var keys []string
+		err := s.backend.Scan(s.ctx, prefix, func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+		if err != nil {
+			return ops, err
+		}
+		for _, k := range keys {
+			del(k)
+		}
+		px.scanned[p] = true
+	}
+	if GroupLen(prefix) == len(prefix) && len(prefix) > 0 {
+		// A session's prefix is its group: its keys are listed together.
+		for _, k := range px.groups[p] {
+			del(k)
+		}
+		return ops, nil
+	}
+	for k := range px.live {
+		if strings.HasPrefix(k, p) {
+			del(k)
+		}
 	}
 	return ops, nil
 }
