@@ -635,6 +635,8 @@ func (c *conn) drained(n int) {
 		return
 	}
 	if sess := c.sess; sess != nil {
+		// pump may open a storage Hold; the writer holds no lock here.
+		c.srv.persist.waitTurn()
 		sess.pump(c)
 	}
 }
