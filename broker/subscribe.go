@@ -206,7 +206,13 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 	}
 	codes := make([]codec.ReasonCode, len(p.Filters))
 	for i, f := range p.Filters {
-		if codec.ValidateTopicFilter(f) != nil {
+		if err := codec.ValidateTopicFilter(f); err != nil {
+			if c.version != codec.V5 {
+				// A v3.1.1 UNSUBACK has no failure code: the protocol
+				// violation closes the connection (v3.1.1 [MQTT-4.7.1-2]
+				// [MQTT-4.7.3-1] [MQTT-4.8.0-1]).
+				return c.protocolError(&codec.Error{Packet: codec.UNSUBSCRIBE, Field: "topic filter", Code: codec.ProtocolError, Err: err})
+			}
 			// No subscription can have it [MQTT-4.7.1-1] [MQTT-4.7.3-1].
 			codes[i] = codec.TopicFilterInvalid
 			continue

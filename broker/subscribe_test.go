@@ -198,9 +198,11 @@ func subscribeBody(id uint16, v codec.Version, filters ...string) []byte {
 }
 
 // TestUnsubscribe: UNSUBACK carries 0x00 for a removed subscription,
-// 0x11 when none existed and 0x8F for an invalid filter, in order; messages stop after it.
+// 0x11 when none existed and 0x8F for an invalid filter, in order;
+// messages stop after it. An invalid filter closes a v3.1.1 connection.
 // [MQTT-3.10.4-1] [MQTT-3.10.4-2] [MQTT-3.10.4-4] [MQTT-3.10.4-5]
-// [MQTT-3.10.4-6] [MQTT-3.11.3-1] [MQTT-3.11.3-2]
+// [MQTT-3.10.4-6] [MQTT-3.11.3-1] [MQTT-3.11.3-2] [MQTT-4.7.1-1]
+// [MQTT-4.7.3-1] (v3.1.1 [MQTT-4.7.1-2] [MQTT-4.7.3-1] [MQTT-4.8.0-1])
 func TestUnsubscribe(t *testing.T) {
 	ts := startServer(t, broker.Options{})
 	for _, v := range []codec.Version{codec.V311, codec.V5} {
@@ -214,15 +216,18 @@ func TestUnsubscribe(t *testing.T) {
 			if v == codec.V5 {
 				require.Equal(t, []codec.ReasonCode{codec.Success, codec.NoSubscriptionExisted, codec.Success, codec.NoSubscriptionExisted}, ack.ReasonCodes)
 			}
-			// An invalid filter is not "no subscription existed" but 0x8F,
-			// as in SUBACK [MQTT-4.7.1-1] [MQTT-4.7.3-1].
-			c.sendIllegal(&codec.Unsubscribe{PacketID: 6, Filters: []string{"u/#/x", "", "u/+"}})
-			ack = expectT[*codec.Unsuback](c)
-			if v == codec.V5 {
-				require.Equal(t, []codec.ReasonCode{codec.TopicFilterInvalid, codec.TopicFilterInvalid, codec.NoSubscriptionExisted}, ack.ReasonCodes)
-			}
 			require.NoError(t, ts.Publish("u/x", []byte("x"), false, 1))
 			c.barrier()
+			// An invalid filter is not "no subscription existed" but 0x8F,
+			// as in SUBACK [MQTT-4.7.1-1] [MQTT-4.7.3-1]. v3.1.1 has no
+			// such code: the connection is closed (v3.1.1 [MQTT-4.8.0-1]).
+			c.sendIllegal(&codec.Unsubscribe{PacketID: 6, Filters: []string{"u/#/x", "", "u/+"}})
+			if v != codec.V5 {
+				c.expectClosed()
+				return
+			}
+			ack = expectT[*codec.Unsuback](c)
+			require.Equal(t, []codec.ReasonCode{codec.TopicFilterInvalid, codec.TopicFilterInvalid, codec.NoSubscriptionExisted}, ack.ReasonCodes)
 			c.disconnect()
 		})
 	}
