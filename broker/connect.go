@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wrenmq/wrenmq/codec"
 )
@@ -115,6 +116,10 @@ func (c *conn) startConnect(pk *codec.Connect) error {
 		}
 		id = "wrenmq-" + strconv.FormatUint(s.nextID.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 		assigned = true // [MQTT-3.1.3-6]
+	} else if c.version == codec.V31 && utf8.RuneCountInString(id) > 23 {
+		// MQTT 3.1 identifiers are 1 to 23 characters; a longer one is
+		// refused with return code 2, as Mosquitto and aedes do.
+		return c.refuse(codec.ClientIdentifierNotValid, errors.New("MQTT 3.1 client identifier longer than 23 characters"))
 	}
 	info := &ClientInfo{
 		ID:              id,

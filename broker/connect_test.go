@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,28 +76,36 @@ func TestConnectUnsupportedLevel(t *testing.T) {
 // TestConnectClientID covers the client identifier rules: an empty
 // identifier gets an assigned one (returned to v5 clients in Assigned
 // Client Identifier), except with v3.1.1 Clean Session 0 and in v3.1,
-// which are refused with return code 0x02.
+// which are refused with return code 0x02, as is a v3.1 identifier of
+// more than 23 characters.
 // [MQTT-3.1.3-6] [MQTT-3.1.3-7] [MQTT-3.2.2-16] (v3.1.1 [MQTT-3.1.3-6]
 // [MQTT-3.1.3-8] [MQTT-3.1.3-9])
 func TestConnectClientID(t *testing.T) {
 	ts := startServer(t, broker.Options{})
+	id23, id24 := strings.Repeat("é", 23), strings.Repeat("é", 24) // characters, not bytes
 	tests := []struct {
 		name     string
 		v        codec.Version
+		id       string
 		clean    bool
 		code     codec.ReasonCode
 		assigned bool
 	}{
-		{"v5 empty clean", codec.V5, true, codec.Success, true},
-		{"v5 empty not clean", codec.V5, false, codec.Success, true},
-		{"v3.1.1 empty clean", codec.V311, true, codec.ConnackV3Accepted, false},
-		{"v3.1.1 empty not clean", codec.V311, false, codec.ConnackV3IdentifierRejected, false},
-		{"v3.1 empty", codec.V31, true, codec.ConnackV3IdentifierRejected, false},
+		{"v5 empty clean", codec.V5, "", true, codec.Success, true},
+		{"v5 empty not clean", codec.V5, "", false, codec.Success, true},
+		{"v3.1.1 empty clean", codec.V311, "", true, codec.ConnackV3Accepted, false},
+		{"v3.1.1 empty not clean", codec.V311, "", false, codec.ConnackV3IdentifierRejected, false},
+		{"v3.1 empty", codec.V31, "", true, codec.ConnackV3IdentifierRejected, false},
+		// MQTT 3.1 identifiers have 1 to 23 characters; later versions
+		// allow longer ones.
+		{"v3.1 23 characters", codec.V31, id23, true, codec.ConnackV3Accepted, false},
+		{"v3.1 24 characters", codec.V31, id24, true, codec.ConnackV3IdentifierRejected, false},
+		{"v3.1.1 24 characters", codec.V311, id24, true, codec.ConnackV3Accepted, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts, tt.v)
-			pk := newConnect(tt.v, "")
+			pk := newConnect(tt.v, tt.id)
 			pk.CleanStart = tt.clean
 			ack := c.connect(pk)
 			require.Equal(t, tt.code, ack.ReasonCode)
