@@ -65,7 +65,8 @@ func TestStoreRetriesAndReportsHealth(t *testing.T) {
 
 	d := st.PutQueued(&storage.Queued{ClientID: "c", Seq: 1, Message: msg("t")})
 	<-b.attempts
-	<-b.attempts // the first retry has failed as well
+	<-b.attempts
+	<-b.attempts // a third attempt: the first two have failed (the flag is read after the signal)
 	assert.False(t, st.Healthy())
 	select {
 	case <-d.C():
