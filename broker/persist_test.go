@@ -106,6 +106,32 @@ func TestPersistentSessionSurvivesRestart(t *testing.T) {
 	_ = sub2.nc.Close()
 }
 
+// offlineSubscriber leaves a persistent session "offline" subscribed to
+// filter at QoS 1, with no connection.
+func offlineSubscriber(t *testing.T, ts *testServer, filter string) {
+	t.Helper()
+	sub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "offline",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: filter, QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, sub.read())
+	sub.nc.Close()
+	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+}
+
+// requireRoutes publishes to topic from the inline client and fails the
+// test, saying why, when routing does not return within 10 s.
+func requireRoutes(t *testing.T, ts *testServer, topic, why string) {
+	t.Helper()
+	routed := make(chan error, 1)
+	go func() { routed <- ts.Publish(topic, []byte("routed"), false, 0) }()
+	select {
+	case err := <-routed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("routing to %s waited for storage room: %s", topic, why)
+	}
+}
+
 // gatedBackend holds every Apply made while shut is set until gate is
 // closed, and reports the first on applies.
 type gatedBackend struct {
@@ -157,14 +183,7 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 	}()
 	require.Eventually(t, func() bool { return ts.Info().ClientsTotal == total+1 }, 10*time.Second, time.Millisecond,
 		"the CONNECT reached its session write")
-	routed := make(chan error, 1)
-	go func() { routed <- ts.Publish("gate/other", []byte("x"), false, 0) }()
-	select {
-	case err := <-routed:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("routing waited for storage room: the CONNECT held the server's or the session's lock")
-	}
+	requireRoutes(t, ts, "gate/other", "the CONNECT held the server's or the session's lock")
 	open()
 	<-connected
 }
@@ -181,12 +200,7 @@ func TestAsyncPublishWaitsForStorageRoom(t *testing.T) {
 	ts := startServer(t, broker.Options{Storage: st})
 	defer open() // before the server closes, also when the test fails
 
-	sub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "offline",
-		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
-	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "q/#", QoS: 1}}})
-	require.IsType(t, &codec.Suback{}, sub.read())
-	sub.nc.Close()
-	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+	offlineSubscriber(t, ts, "q/#")
 	require.NoError(t, st.Flush(t.Context()))
 
 	g.shut.Store(true)
@@ -230,12 +244,7 @@ func TestPublishersDoNotStarveTheStorageWriter(t *testing.T) {
 	const publishers, each, maxBatch = 8, 400, 16
 	b := &batchCounter{Memory: storage.NewMemory()}
 	ts := startServer(t, broker.Options{Storage: storage.NewStore(b, storage.Options{Mode: storage.ModeAsync, MaxBatchOps: maxBatch})})
-	sub, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "offline",
-		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
-	sub.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "q/#", QoS: 1}}})
-	require.IsType(t, &codec.Suback{}, sub.read())
-	sub.nc.Close()
-	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 0 }, 10*time.Second, time.Millisecond)
+	offlineSubscriber(t, ts, "q/#")
 
 	var wg sync.WaitGroup
 	for p := range publishers {
@@ -292,14 +301,7 @@ func TestSessionWriteDoesNotStallRouting(t *testing.T) {
 	require.Eventually(t, func() bool { return st.Stats().Blocked > blocked }, 10*time.Second, time.Millisecond,
 		"the subscription's write did not meet the full queue")
 
-	routed := make(chan error, 1)
-	go func() { routed <- ts.Publish("y/1", []byte("routed"), false, 0) }()
-	select {
-	case err := <-routed:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("routing to the session waited for storage room: its lock was held meanwhile")
-	}
+	requireRoutes(t, ts, "y/1", "the session's lock was held meanwhile")
 	open() // in sync mode the session's writer sends once earlier writes are durable
 	for {
 		pk := a.read()

@@ -36,15 +36,23 @@ func TestWebSocketPaho(t *testing.T) {
 
 // A packet may span WebSocket messages and a message may hold several
 // packets [MQTT-6.0.0-2].
-func TestWebSocketFraming(t *testing.T) {
+// wsClient starts a broker with a WebSocket listener and dials it: the
+// WebSocket, the same as a net.Conn (read deadline in 10 s) and a packet
+// reader on it.
+func wsClient(t *testing.T) (*websocket.Conn, net.Conn, *codec.Reader) {
+	t.Helper()
 	l := listenWS(t, listeners.WebSocketOptions{})
 	startBroker(t, nil, l)
 	ws, _, err := dialWS(t, wsURL(l, "ws"), nil, nil)
 	require.NoError(t, err)
 	nc := listeners.NewClientConn(ws)
-	defer nc.Close()
-	require.NoError(t, nc.SetReadDeadline(time.Now().Add(5*time.Second)))
-	r := codec.NewReader(nc, 0)
+	t.Cleanup(func() { _ = nc.Close() })
+	require.NoError(t, nc.SetReadDeadline(time.Now().Add(10*time.Second)))
+	return ws, nc, codec.NewReader(nc, 0)
+}
+
+func TestWebSocketFraming(t *testing.T) {
+	ws, _, r := wsClient(t)
 
 	connect := encode(t, codec.V311, &codec.Connect{ProtocolVersion: codec.V311, ClientID: "framing", CleanStart: true, KeepAlive: 30})
 	// CONNECT in three messages, split inside the fixed header and the payload.
@@ -79,15 +87,8 @@ func TestWebSocketFraming(t *testing.T) {
 // 1.5 times its keep alive is told why (DISCONNECT 0x8D), as over TCP,
 // then closed. [MQTT-3.1.2-22]
 func TestWebSocketKeepAliveTimeout(t *testing.T) {
-	l := listenWS(t, listeners.WebSocketOptions{})
-	startBroker(t, nil, l)
-	ws, _, err := dialWS(t, wsURL(l, "ws"), nil, nil)
-	require.NoError(t, err)
-	nc := listeners.NewClientConn(ws)
-	defer nc.Close()
-	require.NoError(t, nc.SetReadDeadline(time.Now().Add(10*time.Second)))
-	r := codec.NewReader(nc, 0)
-	_, err = nc.Write(encode(t, codec.V5, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "ka-ws", CleanStart: true, KeepAlive: 1}))
+	_, nc, r := wsClient(t)
+	_, err := nc.Write(encode(t, codec.V5, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "ka-ws", CleanStart: true, KeepAlive: 1}))
 	require.NoError(t, err)
 	pk, err := r.ReadPacket(codec.V5)
 	require.NoError(t, err)
