@@ -294,13 +294,15 @@ func (c *conn) readAndHandle() error {
 		}
 		// Handling may open a storage Hold and writes records under the
 		// broker's locks without waiting for room in the storage queue;
-		// the reader, holding neither here, waits its turn before and for
-		// room after.
+		// the reader, holding neither here, waits its turn before and,
+		// for a packet that may have written, for room after.
 		s.persist.waitTurn()
 		if err := c.handleFrame(h, buf[off+hn:off+total]); err != nil {
 			return err
 		}
-		s.persist.waitRoom()
+		if c.mayWrite(h) {
+			s.persist.waitRoom()
+		}
 		off += total
 	}
 	if off > 0 {
@@ -325,6 +327,20 @@ func (c *conn) readAndHandle() error {
 		c.rbuf = nil // drop a one-off large buffer
 	}
 	return nil
+}
+
+// mayWrite reports whether handling a packet with header h may have
+// written to storage. PINGREQ and a QoS 0 PUBLISH (unless offline sessions
+// queue QoS 0) write nothing: they do not wait for storage room, so a
+// client that only pings keeps its keep alive while the backend is slow.
+func (c *conn) mayWrite(h codec.FixedHeader) bool {
+	switch h.Type {
+	case codec.PINGREQ:
+		return false
+	case codec.PUBLISH:
+		return h.Flags&0x06 != 0 || c.srv.opts.Limits.QueueQoS0Offline
+	}
+	return true
 }
 
 // preConnectAccepts reports whether a connection in state st (not yet

@@ -312,3 +312,26 @@ func TestSessionWriteDoesNotStallRouting(t *testing.T) {
 		require.IsType(t, &codec.Suback{}, pk)
 	}
 }
+
+// TestPingWhileStorageIsFull: a packet that writes nothing (PINGREQ, a
+// QoS 0 PUBLISH) does not wait for room in a full storage queue, so a
+// client that only pings or publishes at QoS 0 keeps its keep alive
+// while the backend is slow. (Async mode: in sync mode every packet out
+// waits until earlier writes are durable.)
+func TestPingWhileStorageIsFull(t *testing.T) {
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	open := sync.OnceFunc(func() { close(g.gate) })
+	st := storage.NewStore(g, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 1})
+	ts := startServer(t, broker.Options{Storage: st})
+	defer open() // before the server closes, also when the test fails
+
+	c, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pinger", CleanStart: true})
+	g.shut.Store(true)
+	require.NoError(t, ts.Publish("gate/retained", []byte("x"), true, 0))
+	<-g.applies // the writer holds it: the queue is full
+	for range 3 {
+		c.send(&codec.Publish{Topic: "nobody", Payload: []byte("q0")})
+		c.send(&codec.Pingreq{})
+		require.IsType(t, &codec.Pingresp{}, c.read())
+	}
+}
