@@ -34,8 +34,6 @@ func TestWebSocketPaho(t *testing.T) {
 	pc.roundTrip(t, "ws/echo", "hello over websocket")
 }
 
-// A packet may span WebSocket messages and a message may hold several
-// packets [MQTT-6.0.0-2].
 // wsClient starts a broker with a WebSocket listener and dials it: the
 // WebSocket, the same as a net.Conn (read deadline in 10 s) and a packet
 // reader on it.
@@ -51,6 +49,8 @@ func wsClient(t *testing.T) (*websocket.Conn, net.Conn, *codec.Reader) {
 	return ws, nc, codec.NewReader(nc, 0)
 }
 
+// A packet may span WebSocket messages and a message may hold several
+// packets [MQTT-6.0.0-2].
 func TestWebSocketFraming(t *testing.T) {
 	ws, _, r := wsClient(t)
 
