@@ -547,7 +547,7 @@ func (c *conn) sendAck(t codec.Type, id uint16, code codec.ReasonCode) {
 		p := codec.Pubcomp{PacketID: id, ReasonCode: code}
 		b = p.AppendTo(arr[:0], c.version)
 	}
-	c.enqueue(b, nil, true)
+	c.enqueue(b, nil, true, true)
 	if len(hs.packetSent) > 0 && c.info != nil {
 		hs.onPacketSent(c.info, t, len(b))
 	}
@@ -578,10 +578,20 @@ func (c *conn) sendControl(pk codec.Packet) {
 			b = pk.AppendTo(arr[:0], c.version)
 		}
 	}
-	c.enqueue(b, nil, true)
+	c.enqueue(b, nil, true, dependsOnStorage(pk.Type()))
 	if len(c.srv.hooks.packetSent) > 0 && c.info != nil {
 		c.srv.hooks.onPacketSent(c.info, pk.Type(), len(b))
 	}
+}
+
+// dependsOnStorage reports whether a control packet of type t tells the
+// client about state that storage must hold first (see outQueue.durable).
+func dependsOnStorage(t codec.Type) bool {
+	switch t {
+	case codec.PINGRESP, codec.DISCONNECT, codec.AUTH:
+		return false
+	}
+	return true
 }
 
 // propertiesOf returns the properties of a packet the server sends, or nil.
@@ -611,13 +621,14 @@ func propertiesOf(pk codec.Packet) *codec.Properties {
 
 // enqueue queues head (copied) followed by body (by reference when large).
 // It reports false when the queue is closed or, unless force, full.
-func (c *conn) enqueue(head, body []byte, force bool) bool {
+func (c *conn) enqueue(head, body []byte, force, durable bool) bool {
 	q := &c.out
 	q.mu.Lock()
 	if q.closed || !q.fits(len(head)+len(body), c.srv.opts.Limits.MaxOutboundBytes, force) {
 		q.mu.Unlock()
 		return false
 	}
+	q.durable = q.durable || durable
 	q.copyLocked(head)
 	if len(body) > refThreshold {
 		q.refLocked(body)

@@ -216,7 +216,7 @@ func (c *conn) queuePublish(header, payload []byte, m *message, f form, force bo
 	if c.clientMaxPacket > 0 && size > int(c.clientMaxPacket) {
 		return false
 	}
-	if !c.enqueue(header, payload, force) {
+	if !c.enqueue(header, payload, force, f.qos > 0) {
 		return false
 	}
 	if f.alias != 0 && !f.aliasOnly {

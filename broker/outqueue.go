@@ -35,6 +35,12 @@ type outQueue struct {
 	closed  bool      // no more bytes are accepted
 	// closeAfter asks the writer to close the connection once drained.
 	closeAfter bool
+	// durable is set when a queued packet depends on session state that
+	// storage must hold first (acknowledgements, QoS 1/2 PUBLISH, CONNACK,
+	// SUBACK): the writer then waits for earlier writes to be durable
+	// before it writes the batch. PINGRESP, a QoS 0 PUBLISH or a
+	// DISCONNECT alone do not wait.
+	durable bool
 	// deferStart keeps enqueue from starting a writer goroutine while the
 	// reader handles CONNECT: the reader flushes itself (flushInline).
 	deferStart bool
@@ -131,7 +137,8 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			return
 		}
 		bufs, pooled := q.bufs, q.pooled
-		q.bufs, q.pooled = nil, nil
+		durable := q.durable
+		q.bufs, q.pooled, q.durable = nil, nil, false
 		q.mu.Unlock()
 
 		n := 0
@@ -139,7 +146,7 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			n += len(b)
 		}
 		var err error
-		if gate != nil {
+		if gate != nil && durable {
 			err = gate()
 		}
 		if err == nil {

@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -334,4 +335,38 @@ func TestPingWhileStorageIsFull(t *testing.T) {
 		c.send(&codec.Pingreq{})
 		require.IsType(t, &codec.Pingresp{}, c.read())
 	}
+}
+
+// TestSyncStorageDelaysOnlyWhatDependsOnIt: in sync mode a packet that
+// tells a client about stored state (here a QoS 1 PUBLISH with its packet
+// identifier) waits until earlier writes are durable, but a PINGRESP or a
+// QoS 0 PUBLISH does not wait for a slow backend.
+func TestSyncStorageDelaysOnlyWhatDependsOnIt(t *testing.T) {
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	open := sync.OnceFunc(func() { close(g.gate) })
+	ts := startServer(t, broker.Options{Storage: storage.NewStore(g, storage.Options{})})
+	defer open() // before the server closes, also when the test fails
+
+	fast, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "fast", CleanStart: true})
+	fast.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "d/#"}}})
+	require.IsType(t, &codec.Suback{}, fast.read())
+	slow, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "slow",
+		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
+	slow.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "d/#", QoS: 1}}})
+	require.IsType(t, &codec.Suback{}, slow.read())
+
+	g.shut.Store(true)
+	require.NoError(t, ts.Publish("d/1", []byte("x"), false, 1)) // slow's inflight record waits in the writer
+	<-g.applies
+	require.Equal(t, "d/1", fast.read().(*codec.Publish).Topic, "QoS 0 delivery waited for storage")
+	fast.send(&codec.Pingreq{})
+	require.IsType(t, &codec.Pingresp{}, fast.read(), "PINGRESP waited for storage")
+
+	_ = slow.nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	_, err := slow.r.ReadPacket(codec.V5)
+	var ne net.Error
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "a QoS 1 PUBLISH went out before its inflight record was durable: %v", err)
+	slow.r = codec.NewReader(slow.nc, 0) // nothing was read; a fresh reader forgets the timeout
+	open()
+	require.Equal(t, "d/1", slow.read().(*codec.Publish).Topic)
 }
