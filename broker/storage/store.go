@@ -399,7 +399,7 @@ func (s *Store) Release() {
 	s.mu.Lock()
 	s.held--
 	if s.held == 0 && s.sealing {
-		if n := len(s.segs); n > 0 {
+		if n := len(s.segs); n > 0 && len(s.segs[n-1].ops) > 0 {
 			s.segs[n-1].sealed = true
 		}
 		s.endSealLocked()
