@@ -4,7 +4,11 @@
 package broker
 
 import (
+	"net"
+	"strings"
+
 	"github.com/wrenmq/wrenmq/broker/internal/topics"
+	"github.com/wrenmq/wrenmq/broker/storage"
 )
 
 // RecheckSubscriptions applies a change of what the ACL hooks allow (an
@@ -51,7 +55,7 @@ func (s *Server) RecheckSubscriptions() int {
 		c := sess.conn
 		sess.mu.Unlock()
 		if c != nil {
-			removed += s.recheckSession(sess, c.info, gen)
+			removed += s.recheckSession(sess, c.info, gen, false)
 		}
 	}
 	if removed > 0 {
@@ -61,8 +65,11 @@ func (s *Server) RecheckSubscriptions() int {
 }
 
 // recheckOnResume checks the subscriptions of the session a connection is
-// about to resume when the ACL has changed since they were last checked
-// (see RecheckSubscriptions).
+// about to resume (or take over) when the ACL has changed since they were
+// last checked (see RecheckSubscriptions), or when the client is not the
+// one they were checked for: another user name, certificate, listener or
+// address. Without it, a client reusing another user's client identifier
+// inherited that user's subscriptions and messages.
 func (s *Server) recheckOnResume(c *conn) {
 	s.mu.RLock()
 	sess := s.sessions[c.info.ID]
@@ -72,18 +79,36 @@ func (s *Server) recheckOnResume(c *conn) {
 	}
 	gen := s.aclGen.Load()
 	sess.mu.Lock()
-	stale := sess.aclGen != gen
+	stale := sess.aclGen != gen || sess.ident != identityKey(c.info)
 	sess.mu.Unlock()
 	if stale {
-		s.recheckSession(sess, c.info, gen)
+		s.recheckSession(sess, c.info, gen, true)
 	}
 }
 
+// identityKey is what ACL rules may tell clients apart by: user name,
+// listener, network host and certificate subject.
+func identityKey(info *ClientInfo) string {
+	host, _, err := net.SplitHostPort(info.Remote)
+	if err != nil {
+		host = info.Remote
+	}
+	subject := ""
+	if info.CertSubject != nil {
+		subject = info.CertSubject.String()
+	}
+	return strings.Join([]string{info.Username, info.Listener, host, subject}, "\x00")
+}
+
 // recheckSession removes the subscriptions of sess that info may no longer
-// read and drops its queued messages on topics info may no longer read.
+// read and drops its queued messages on topics info may no longer read;
+// for a session about to resume on a new connection (resuming), also its
+// unacknowledged messages on such topics, which would be resent. (A
+// connection that already has them keeps them: their packet identifiers
+// stay in use until it acknowledges them.)
 // The ACL hooks are called without locks held; subscriptions made
 // meanwhile were checked by their own SUBSCRIBE.
-func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int {
+func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, resuming bool) int {
 	var denied []topics.Sub
 	for _, sub := range s.topics.Subscriptions(sess.id) {
 		if !s.hooks.allowed(info, sub.FullFilter(), AccessRead) {
@@ -92,11 +117,19 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 	}
 	sess.mu.Lock()
 	var queuedTopics map[string]bool
-	for _, q := range sess.queue {
+	note := func(topic string) {
 		if queuedTopics == nil {
 			queuedTopics = make(map[string]bool)
 		}
-		queuedTopics[q.msg.pub.Topic] = true
+		queuedTopics[topic] = true
+	}
+	for _, q := range sess.queue {
+		note(q.msg.pub.Topic)
+	}
+	if resuming {
+		for _, o := range sess.inflight {
+			note(o.msg.pub.Topic)
+		}
 	}
 	sess.mu.Unlock()
 	for topic := range queuedTopics {
@@ -130,6 +163,17 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64) int
 	sess.queue = kept
 	if len(sess.queue) == 0 {
 		sess.queue = nil
+	}
+	for i := 0; resuming && i < len(sess.inflight); {
+		o := sess.inflight[i]
+		if allowed, checked := queuedTopics[o.msg.pub.Topic]; !checked || allowed || o.state == awaitPubcomp {
+			i++ // sent meanwhile, still readable, or only its PUBREL is left
+			continue
+		}
+		// Not resent: the message is dropped with its packet identifier.
+		s.deleteInflightLocked(sess, storage.Outbound, o.id)
+		sess.removeInflightLocked(i)
+		sess.noteDropLocked(o.msg, DropNotAuthorized)
 	}
 	sess.aclGen = max(sess.aclGen, gen)
 	sess.signalRoomLocked()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -217,4 +218,54 @@ func TestRecheckRemovesRestoredRetainedOfRevokedPublishers(t *testing.T) {
 	}
 	sub.barrier() // and no third
 	require.ElementsMatch(t, []string{"rr/secret/rr-good", "rr/secret/inline"}, got)
+}
+
+// ownTopics lets every client connect; a client with a user name may read
+// and write only topics under its user name (and a client without one
+// everything).
+type ownTopics struct{}
+
+func (ownTopics) ID() string { return "own-topics" }
+func (ownTopics) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+func (ownTopics) OnACLCheck(cl *broker.ClientInfo, topic string, _ broker.Access) bool {
+	return cl.Username == "" || strings.HasPrefix(topic, cl.Username+"/")
+}
+
+// TestResumeByAnotherUserIsRechecked: a session resumed (or taken over)
+// by a client with another identity keeps only what the new identity may
+// read: subscriptions, queued messages and unacknowledged messages of the
+// old identity on topics it may not read are dropped, so reusing another
+// user's client identifier does not reveal that user's messages.
+func TestResumeByAnotherUserIsRechecked(t *testing.T) {
+	ts := startServerHooks(t, broker.Options{}, ownTopics{})
+	as := func(user string, opts ...connectOpt) *client {
+		pk := newConnect(codec.V5, "shared-id", append(opts, persistent(600))...)
+		pk.Username = codec.Ptr(user)
+		c := dial(t, ts, codec.V5)
+		require.Equal(t, codec.Success, c.connect(pk).ReasonCode)
+		return c
+	}
+	bob := as("bob")
+	bob.sub("bob/#", 1)
+	pub := connectC(t, ts, codec.V5, "rr-pub")
+	pub.pubP(&codec.Publish{Topic: "bob/inflight", QoS: 1, Payload: []byte("unacked")})
+	require.Equal(t, "bob/inflight", bob.expectPublish().Topic) // not acknowledged
+	bob.close()
+	require.Eventually(t, func() bool { return ts.Info().ClientsConnected == 1 }, 10*time.Second, time.Millisecond)
+	pub.pubP(&codec.Publish{Topic: "bob/queued", QoS: 1, Payload: []byte("queued")})
+
+	alice := as("alice")
+	alice.barrier() // neither the unacknowledged nor the queued message
+	pub.pubP(&codec.Publish{Topic: "bob/live", QoS: 1, Payload: []byte("live")})
+	alice.barrier() // nor one published now: bob's subscription is gone
+
+	// Taking over a live connection is rechecked the same way.
+	bob = as("bob")
+	bob.sub("bob/#", 1)
+	alice2 := as("alice")
+	bob.expectEnd(codec.SessionTakenOver)
+	pub.pubP(&codec.Publish{Topic: "bob/live", QoS: 1, Payload: []byte("live")})
+	alice2.barrier()
 }
