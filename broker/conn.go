@@ -699,6 +699,9 @@ func (c *conn) sendDisconnect(code codec.ReasonCode, reason string) {
 		return
 	}
 	d := &codec.Disconnect{ReasonCode: code}
+	if d.Validate(codec.V5) != nil {
+		d.ReasonCode = codec.UnspecifiedError // never a code DISCONNECT may not carry [MQTT-3.14.2-1]
+	}
 	if reason != "" && c.problemInfo {
 		d.Properties.ReasonString = &reason
 	}

@@ -236,6 +236,12 @@ func (c *conn) runAuth() error {
 			code = codec.NotAuthorized
 		}
 		if c.state.Load() == stateConnected {
+			if (&codec.Disconnect{ReasonCode: code}).Validate(codec.V5) != nil {
+				// A code only CONNACK carries (0x86 bad user name or
+				// password, 0x8C bad authentication method): DISCONNECT
+				// says 0x87 [MQTT-3.14.2-1].
+				code = codec.NotAuthorized
+			}
 			c.sendDisconnect(code, "re-authentication failed")
 			return fmt.Errorf("re-authentication failed: %s", code)
 		}

@@ -129,7 +129,8 @@ func TestV3RefusalWithoutReturnCode(t *testing.T) {
 }
 
 // tokenAuth is an enhanced authenticator for the method "token": data
-// "good" authenticates, "more" asks for one more step, anything else fails.
+// "good" authenticates, "more" asks for one more step, "wrong" fails with
+// 0x86 (bad user name or password), anything else with 0x87.
 type tokenAuth struct{}
 
 func (tokenAuth) ID() string                       { return "token" }
@@ -140,6 +141,8 @@ func (tokenAuth) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) b
 		return broker.AuthResult{Code: codec.Success}
 	case "more":
 		return broker.AuthResult{Code: codec.ContinueAuthentication, Data: []byte("?")}
+	case "wrong":
+		return broker.AuthResult{Code: codec.BadUsernameOrPassword}
 	}
 	return broker.AuthResult{Code: codec.NotAuthorized}
 }
@@ -159,17 +162,20 @@ func reauth(data string) *codec.Auth {
 }
 
 // TestReauthenticationFailure: a failed re-authentication ends the
-// connection with DISCONNECT 0x87 and a close; a successful one is
-// answered with AUTH 0x00 and the connection goes on. [MQTT-4.12.1-2]
+// connection with DISCONNECT 0x87 and a close, also when the hook gives a
+// code only CONNACK may carry (0x86); a successful one is answered with
+// AUTH 0x00 and the connection goes on. [MQTT-4.12.1-2] [MQTT-3.14.2-1]
 func TestReauthenticationFailure(t *testing.T) {
 	ts := startServer(t, broker.Options{}, tokenAuth{})
-	c := connectC(t, ts, codec.V5, "re", withToken("good"))
-	c.send(reauth("good"))
-	a := expectT[*codec.Auth](c)
-	require.Equal(t, codec.Success, a.ReasonCode)
-	c.barrier()
-	c.send(reauth("bad"))
-	c.expectDisconnect(codec.NotAuthorized)
+	for _, data := range []string{"bad", "wrong"} {
+		c := connectC(t, ts, codec.V5, "re-"+data, withToken("good"))
+		c.send(reauth("good"))
+		a := expectT[*codec.Auth](c)
+		require.Equal(t, codec.Success, a.ReasonCode)
+		c.barrier()
+		c.send(reauth(data))
+		c.expectDisconnect(codec.NotAuthorized)
+	}
 }
 
 // statementsMaxPacket is a client Maximum Packet Size large enough for
