@@ -307,24 +307,35 @@ type SharedMember struct {
 
 // SysInfo is a snapshot of the server's counters, published under $SYS.
 type SysInfo struct {
-	Version           string    `json:"version"`
-	Started           time.Time `json:"started"`
-	Uptime            int64     `json:"uptime"`
-	ClientsConnected  int64     `json:"clients_connected"`
-	ClientsTotal      int64     `json:"clients_total"`
-	ClientsMaximum    int64     `json:"clients_maximum"`
-	ClientsDisconnect int64     `json:"clients_disconnected"`
-	MessagesReceived  int64     `json:"messages_received"`
-	MessagesSent      int64     `json:"messages_sent"`
-	MessagesDropped   int64     `json:"messages_dropped"`
-	BytesReceived     int64     `json:"bytes_received"`
-	BytesSent         int64     `json:"bytes_sent"`
-	PacketsReceived   int64     `json:"packets_received"`
-	PacketsSent       int64     `json:"packets_sent"`
-	Subscriptions     int64     `json:"subscriptions"`
-	Retained          int64     `json:"retained"`
-	Inflight          int64     `json:"inflight"`
-	Queued            int64     `json:"queued"`
+	Version string    `json:"version"`
+	Started time.Time `json:"started"`
+	Uptime  int64     `json:"uptime"`
+	// ClientsConnected counts the clients connected now.
+	ClientsConnected int64 `json:"clients_connected"`
+	// ClientsTotal counts the clients the server knows now: connected
+	// ones and persistent sessions without a connection (Mosquitto's and
+	// mochi's clients/total).
+	ClientsTotal int64 `json:"clients_total"`
+	// ClientsMaximum is the most clients connected at once.
+	ClientsMaximum int64 `json:"clients_maximum"`
+	// ClientsDisconnect counts the persistent sessions without a
+	// connection now (clients/disconnected).
+	ClientsDisconnect int64 `json:"clients_disconnected"`
+	// ConnectionsTotal counts the connections accepted since start (a
+	// CONNECT that completed), DisconnectsTotal the ones that ended.
+	ConnectionsTotal int64 `json:"connections_total"`
+	DisconnectsTotal int64 `json:"disconnects_total"`
+	MessagesReceived int64 `json:"messages_received"`
+	MessagesSent     int64 `json:"messages_sent"`
+	MessagesDropped  int64 `json:"messages_dropped"`
+	BytesReceived    int64 `json:"bytes_received"`
+	BytesSent        int64 `json:"bytes_sent"`
+	PacketsReceived  int64 `json:"packets_received"`
+	PacketsSent      int64 `json:"packets_sent"`
+	Subscriptions    int64 `json:"subscriptions"`
+	Retained         int64 `json:"retained"`
+	Inflight         int64 `json:"inflight"`
+	Queued           int64 `json:"queued"`
 	// QueuedBytes is the size of the queued messages summed over sessions
 	// (a message queued for two sessions counts twice), bounded by
 	// Limits.MaxTotalQueuedBytes.

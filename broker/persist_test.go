@@ -174,7 +174,7 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 	g.shut.Store(true)
 	require.NoError(t, ts.Publish("gate/retained", []byte("x"), true, 0))
 	<-g.applies // the writer holds it: the queue is full
-	total := ts.Info().ClientsTotal
+	total := ts.Info().ConnectionsTotal
 	connected := make(chan struct{})
 	go func() {
 		defer close(connected)
@@ -182,7 +182,7 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 		assert.True(t, ack.SessionPresent)
 		c.nc.Close()
 	}()
-	require.Eventually(t, func() bool { return ts.Info().ClientsTotal == total+1 }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return ts.Info().ConnectionsTotal == total+1 }, 10*time.Second, time.Millisecond,
 		"the CONNECT reached its session write")
 	requireRoutes(t, ts, "gate/other", "the CONNECT held the server's or the session's lock")
 	open()

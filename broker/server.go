@@ -342,9 +342,9 @@ func (s *Server) Info() SysInfo {
 		Version:           s.opts.Version,
 		Started:           s.started,
 		ClientsConnected:  st.clientsConnected.Load(),
-		ClientsTotal:      st.clientsTotal.Load(),
 		ClientsMaximum:    st.clientsMaximum.Load(),
-		ClientsDisconnect: st.disconnects.Load(),
+		ConnectionsTotal:  st.clientsTotal.Load(),
+		DisconnectsTotal:  st.disconnects.Load(),
 		MessagesReceived:  st.messagesIn.Load(),
 		MessagesSent:      st.messagesOut.Load(),
 		MessagesDropped:   st.messagesDropped.Load(),
@@ -358,6 +358,10 @@ func (s *Server) Info() SysInfo {
 		Queued:            st.queued.Load(),
 		QueuedBytes:       st.queuedBytes.Load(),
 	}
+	s.mu.RLock()
+	info.ClientsTotal = int64(len(s.sessions))
+	s.mu.RUnlock()
+	info.ClientsDisconnect = max(info.ClientsTotal-info.ClientsConnected, 0)
 	if s.overMemory() {
 		info.MemoryLimited = 1
 	}

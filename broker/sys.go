@@ -49,7 +49,7 @@ func (s *Server) publishSys(st *sysState, now time.Time) {
 	st.heapMax = max(st.heapMax, heap)
 	st.load.update(now, [loadCounters]int64{
 		info.MessagesReceived, info.MessagesSent, info.MessagesDropped, info.BytesReceived,
-		info.BytesSent, info.PacketsReceived, info.PacketsSent, info.ClientsTotal})
+		info.BytesSent, info.PacketsReceived, info.PacketsSent, info.ConnectionsTotal})
 	i := strconv.FormatInt
 	topics := [...]struct{ topic, value string }{
 		{"$SYS/broker/version", info.Version},

@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -68,4 +69,24 @@ func TestInfo(t *testing.T) {
 	require.GreaterOrEqual(t, info.MessagesReceived, int64(1))
 	require.GreaterOrEqual(t, info.MessagesSent, int64(1))
 	require.Positive(t, info.BytesReceived)
+}
+
+// TestInfoClientCounts: ClientsTotal and ClientsDisconnect count the
+// clients the server knows now, as Mosquitto's and mochi's $SYS
+// clients/total and clients/disconnected do (connected ones plus
+// persistent sessions without a connection); ConnectionsTotal and
+// DisconnectsTotal count connections since start.
+func TestInfoClientCounts(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	for i := range 3 {
+		connectC(t, ts, codec.V5, fmt.Sprint("gone-", i)).disconnect() // no session left
+	}
+	connectC(t, ts, codec.V5, "offline", persistent(60)).disconnect()
+	connectC(t, ts, codec.V311, "online")
+	require.Eventually(t, func() bool { return ts.Info().DisconnectsTotal == 4 }, 10*time.Second, time.Millisecond)
+	info := ts.Info()
+	require.Equal(t, int64(1), info.ClientsConnected)
+	require.Equal(t, int64(2), info.ClientsTotal, "connected plus the offline persistent session")
+	require.Equal(t, int64(1), info.ClientsDisconnect, "the offline persistent session")
+	require.Equal(t, int64(5), info.ConnectionsTotal)
 }

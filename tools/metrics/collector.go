@@ -25,8 +25,8 @@ func desc(name, help string) *prometheus.Desc {
 var infoMetrics = []infoMetric{
 	{desc("clients_connected", "Clients connected now."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.ClientsConnected }},
 	{desc("clients_maximum", "Most clients connected at once since start."), prometheus.GaugeValue, func(i *broker.SysInfo) int64 { return i.ClientsMaximum }},
-	{desc("clients_connected_total", "Connections accepted since start."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.ClientsTotal }},
-	{desc("clients_disconnected_total", "Connections ended since start."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.ClientsDisconnect }},
+	{desc("clients_connected_total", "Connections accepted since start."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.ConnectionsTotal }},
+	{desc("clients_disconnected_total", "Connections ended since start."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.DisconnectsTotal }},
 	{desc("messages_received_total", "PUBLISH packets received from clients."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.MessagesReceived }},
 	{desc("messages_sent_total", "PUBLISH packets sent to clients."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.MessagesSent }},
 	{desc("messages_dropped_total", "Messages dropped for a subscriber (all reasons)."), prometheus.CounterValue, func(i *broker.SysInfo) int64 { return i.MessagesDropped }},
