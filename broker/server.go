@@ -175,6 +175,20 @@ func (s *Server) Serve() error {
 			s.mu.Unlock()
 			return fmt.Errorf("serve: %w", err)
 		}
+		// The access rules may have changed while the server was down:
+		// retained messages restored with their publisher are checked
+		// again before any client connects, as restored sessions are when
+		// they resume. ACL hooks are called with no lock held.
+		s.serving = true // no second Serve meanwhile
+		s.mu.Unlock()
+		if n := s.recheckRetained(); n > 0 {
+			s.log.Info("restored retained messages whose publishers may no longer publish them were removed", "messages", n)
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			return errors.New("serve: the server was closed while it started")
+		}
 	}
 	s.serving = true
 	s.started = time.Now()
