@@ -216,7 +216,9 @@ func (s *Server) deleteQueuedLocked(sess *session, seq uint64) {
 }
 
 func (s *Server) saveRetained(m *message, src *ClientInfo) {
-	if !s.persist.enabled() {
+	if !s.persist.enabled() || isSys(m.pub.Topic) {
+		// $SYS values describe this run: a restarted server publishes
+		// its own (Mosquitto does not keep them either).
 		return
 	}
 	if len(m.pub.Payload) == 0 {
@@ -301,6 +303,9 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 	now := time.Now()
 	pubs := publishers{}
 	for _, r := range snap.Retained {
+		if isSys(r.Message.Publish.Topic) {
+			continue // stored by earlier builds: stale
+		}
 		m, _, _, _ := restoredMessage(&r.Message)
 		m.pub.Retain = true
 		// The publisher comes back too, so that RecheckSubscriptions can

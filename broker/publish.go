@@ -130,7 +130,7 @@ func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 	if strings.Count(p.Topic, "/") >= s.opts.Limits.MaxTopicLevels {
 		return codec.TopicNameInvalid
 	}
-	if strings.HasPrefix(p.Topic, "$SYS") {
+	if isSys(p.Topic) {
 		// Clients may not forge broker statistics.
 		return codec.NotAuthorized
 	}

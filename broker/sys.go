@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,6 +41,10 @@ func (st *sysState) heapBytes() uint64 {
 	n, _ := readMetric(&st.heap, "/memory/classes/heap/objects:bytes")
 	return n
 }
+
+// isSys reports whether topic is one of the server's $SYS topics (or
+// below "$SYS", which clients may not publish to).
+func isSys(topic string) bool { return strings.HasPrefix(topic, "$SYS") }
 
 // publishSys publishes a snapshot of the counters as retained $SYS
 // messages and calls the OnSysInfoTick hooks.

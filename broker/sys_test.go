@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -89,4 +90,26 @@ func TestInfoClientCounts(t *testing.T) {
 	require.Equal(t, int64(2), info.ClientsTotal, "connected plus the offline persistent session")
 	require.Equal(t, int64(1), info.ClientsDisconnect, "the offline persistent session")
 	require.Equal(t, int64(5), info.ConnectionsTotal)
+}
+
+// TestSysNotStored: $SYS messages are retained in memory but not written
+// to storage: a restarted server would otherwise serve the last run's
+// values (and each tick cost a storage write per topic).
+func TestSysNotStored(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	ts := startServer(t, broker.Options{SysInterval: 10 * time.Millisecond, Storage: storage.NewStore(mem, storage.Options{})})
+	c := connectC(t, ts, codec.V5, "sys-stored")
+	c.sub("$SYS/broker/uptime", 0)
+	require.Equal(t, "$SYS/broker/uptime", c.expectPublish().Topic)
+	require.NoError(t, ts.Publish("kept", []byte("x"), true, 0))
+	require.NoError(t, ts.Close())
+	st := storage.NewStore(mem, storage.Options{})
+	defer st.Close(t.Context())
+	snap, err := st.Restore(t.Context())
+	require.NoError(t, err)
+	var topics []string
+	for _, r := range snap.Retained {
+		topics = append(topics, r.Message.Publish.Topic)
+	}
+	require.Equal(t, []string{"kept"}, topics)
 }
