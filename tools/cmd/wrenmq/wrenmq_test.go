@@ -317,3 +317,41 @@ func TestDebugPackets(t *testing.T) {
 	})
 	p.waitLog(t, func(l map[string]any) bool { return l["msg"] == "packet out" && l["type"] == "SUBACK" })
 }
+
+// TestFatalErrorsAreJSONWithJSONLogs: with -log-format json, the line that
+// says why wrenmq stopped is JSON like every other line, so that a log
+// shipper keeps it; with text logs it reads "wrenmq: ...". A bad flag is
+// reported once.
+func TestFatalErrorsAreJSONWithJSONLogs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	busy := ln.Addr().String()
+
+	out, err := exec.Command(bin, "-tcp", busy, "-ws", "off", "-log-format", "json").Output() // stdout only
+	require.Error(t, err)
+	require.Empty(t, out)
+	cmd := exec.Command(bin, "-tcp", busy, "-ws", "off", "-log-format", "json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.Error(t, cmd.Run())
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "not JSON: %q", l)
+	}
+	var last map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &last))
+	require.Equal(t, "ERROR", last["level"])
+	require.Contains(t, last["err"], "address already in use")
+
+	text, err := exec.Command(bin, "-tcp", busy, "-ws", "off").CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(text), "wrenmq: listener tcp")
+
+	flagOut, err := exec.Command(bin, "-no-such-flag").CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, 2, ee.ExitCode())
+	require.Equal(t, 1, strings.Count(string(flagOut), "flag provided but not defined"), "%s", flagOut)
+}

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.BoolVar(&f.allowAll, "allow-all", false, "let every client connect, publish and subscribe, also on non-loopback listeners")
 	fs.StringVar(&f.ledger, "ledger", "", "authenticate and authorise clients with the authledger `file`")
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, reportedError{err} // the flag package printed it
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -193,7 +193,9 @@ func Main(args []string, stdout, stderr io.Writer, version string) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "wrenmq:", err)
+		if !errors.As(err, new(reportedError)) {
+			fmt.Fprintln(stderr, "wrenmq:", err)
+		}
 		return 2
 	}
 	if f.version {
@@ -219,11 +221,24 @@ func Main(args []string, stdout, stderr io.Writer, version string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	if err := run(ctx, f, stderr, version, hup); err != nil {
-		fmt.Fprintln(stderr, "wrenmq:", err)
+		if !errors.As(err, new(reportedError)) {
+			if f.logFormat != nil && *f.logFormat == "json" {
+				// The configuration did not load: the flag says JSON.
+				slog.New(slog.NewJSONHandler(stderr, nil)).Error("wrenmq stopped", "err", err.Error())
+			} else {
+				fmt.Fprintln(stderr, "wrenmq:", err)
+			}
+		}
 		return 1
 	}
 	return 0
 }
+
+// reportedError is an error already written to stderr (by the flag
+// package, or as a JSON log line).
+type reportedError struct{ error }
+
+func (e reportedError) Unwrap() error { return e.error }
 
 // load reads the configuration file (or the defaults) and applies the flags.
 // before, when set, runs after the flags are applied and before
@@ -256,6 +271,17 @@ func run(ctx context.Context, f *flags, stderr io.Writer, version string, hup <-
 	// that what validation logs has the configured format.
 	level := new(slog.LevelVar)
 	var log *slog.Logger
+	jsonLog := false
+	// fatal ends the run with err, logged as JSON when the logs are JSON
+	// (so that a log shipper keeps the line that says why), else left to
+	// Main, which prints "wrenmq: ...".
+	fatal := func(err error) error {
+		if !jsonLog || log == nil {
+			return err
+		}
+		log.Error("wrenmq stopped", "err", err.Error())
+		return reportedError{err}
+	}
 	_, p, err := load(f, func(c *Config) {
 		if lv, err := parseLevel(c.Logging.Level); err == nil {
 			level.Set(lv)
@@ -264,18 +290,19 @@ func run(ctx context.Context, f *flags, stderr io.Writer, version string, hup <-
 		var h slog.Handler = slog.NewTextHandler(stderr, hopts)
 		if c.Logging.Format == "json" {
 			h = slog.NewJSONHandler(stderr, hopts)
+			jsonLog = true
 		}
 		log = slog.New(h)
 		slog.SetDefault(log)
 	})
 	if err != nil {
-		return err
+		return fatal(err)
 	}
 
 	log.Info("starting wrenmq", "version", version, "storage", p.storage.Backend)
 	inst, err := start(p, log, version)
 	if err != nil {
-		return err
+		return fatal(err)
 	}
 	if p.anonymous {
 		log.Warn("anonymous clients are allowed because every MQTT listener is on loopback (or a Unix socket); " +
@@ -296,7 +323,7 @@ func run(ctx context.Context, f *flags, stderr io.Writer, version string, hup <-
 			sctx, cancel := context.WithTimeout(context.Background(), p.shutdownTime)
 			defer cancel()
 			if err := inst.stop(sctx); err != nil {
-				return err
+				return fatal(err)
 			}
 			log.Info("stopped")
 			return nil
