@@ -79,7 +79,7 @@ func (s *Server) recheckOnResume(c *conn) {
 	}
 	gen := s.aclGen.Load()
 	sess.mu.Lock()
-	stale := sess.aclGen != gen || sess.ident != identityKey(c.info)
+	stale := sess.aclGen != gen || sess.checkedFor == nil || identityKey(sess.checkedFor) != identityKey(c.info)
 	sess.mu.Unlock()
 	if stale {
 		s.recheckSession(sess, c.info, gen, true)

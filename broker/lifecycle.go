@@ -87,7 +87,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	sess.will, sess.willFrom = will, c.info
 	sess.willDelay = willDelay
 	sess.username = c.info.Username
-	sess.ident = identityKey(c.info)
+	sess.checkedFor = c.info
 	c.sess = sess
 	s.saveSessionLocked(sess, time.Time{})
 	s.mu.Unlock()

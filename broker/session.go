@@ -82,7 +82,7 @@ type session struct {
 	stored       bool          // a session record was written to storage
 	stalled      bool          // publishers do not wait for this session (waitForRoom)
 	aclGen       uint64        // the Server.aclGen its subscriptions were last checked at; 0 when restored
-	ident        string        // identityKey of the client its subscriptions were last checked for
+	checkedFor   *ClientInfo   // the client its subscriptions were last checked for (see recheckOnResume)
 	room         chan struct{} // closed when the queue has room again, nil when nobody waits
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
