@@ -34,14 +34,15 @@ type Options struct {
 	WriteTimeout time.Duration
 
 	// SysInterval is the interval at which $SYS topics are published,
-	// retained: $SYS/broker/version, uptime, started, clients/...,
-	// messages/..., bytes/..., packets/..., subscriptions/count, as
-	// mochi-mqtt does, and Mosquitto's "retained messages/count",
-	// heap/current, heap/maximum and load averages (per minute, over 1, 5
-	// and 15 minutes: $SYS/broker/load/{messages/received, messages/sent,
-	// messages/dropped, bytes/received, bytes/sent, packets/received,
-	// packets/sent, connections}/{1min, 5min, 15min}). Default 30 s;
-	// negative disables $SYS publishing.
+	// retained (in memory, never to storage): $SYS/broker/version,
+	// uptime, started, clients/..., messages/..., bytes/..., packets/...,
+	// subscriptions/count, as mochi-mqtt does, and Mosquitto's "retained
+	// messages/count", clients/active, clients/inactive, messages/stored,
+	// store/messages/count, heap/current, heap/maximum and load averages
+	// (per minute, over 1, 5 and 15 minutes: $SYS/broker/load/{messages/
+	// received, messages/sent, messages/dropped, bytes/received,
+	// bytes/sent, packets/received, packets/sent, connections}/{1min, 5min,
+	// 15min}). Default 30 s; negative disables $SYS publishing.
 	SysInterval time.Duration
 
 	// SharedSelector picks the member of a shared subscription group that

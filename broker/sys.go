@@ -77,6 +77,11 @@ func (s *Server) publishSys(st *sysState, now time.Time) {
 		{"$SYS/broker/subscriptions/count", i(info.Subscriptions, 10)},
 		// Mosquitto's names for what it reports the same way.
 		{"$SYS/broker/retained messages/count", i(info.Retained, 10)},
+		{"$SYS/broker/clients/active", i(info.ClientsConnected, 10)},
+		{"$SYS/broker/clients/inactive", i(info.ClientsDisconnect, 10)},
+		// Messages held for delivery: retained, queued and unacknowledged.
+		{"$SYS/broker/messages/stored", i(info.Retained+info.Queued+info.Inflight, 10)},
+		{"$SYS/broker/store/messages/count", i(info.Retained+info.Queued+info.Inflight, 10)},
 		{"$SYS/broker/heap/current", strconv.FormatUint(heap, 10)},
 		{"$SYS/broker/heap/maximum", strconv.FormatUint(st.heapMax, 10)},
 	}

@@ -33,7 +33,8 @@ func TestSysTopics(t *testing.T) {
 	require.NoError(t, err)
 	// Mosquitto's load averages and heap size, per minute with two
 	// decimals and in bytes.
-	for _, topic := range []string{"$SYS/broker/load/messages/received/1min", "$SYS/broker/load/connections/15min", "$SYS/broker/heap/current"} {
+	for _, topic := range []string{"$SYS/broker/load/messages/received/1min", "$SYS/broker/load/connections/15min", "$SYS/broker/heap/current",
+		"$SYS/broker/clients/active", "$SYS/broker/clients/inactive", "$SYS/broker/messages/stored", "$SYS/broker/store/messages/count"} {
 		probe := connectC(t, ts, codec.V5, "sys-probe")
 		probe.sub(topic, 0)
 		p := probe.expectPublish()
