@@ -330,15 +330,17 @@ func (c *conn) readAndHandle() error {
 }
 
 // mayWrite reports whether handling a packet with header h may have
-// written to storage. PINGREQ and a QoS 0 PUBLISH (unless offline sessions
-// queue QoS 0) write nothing: they do not wait for storage room, so a
-// client that only pings keeps its keep alive while the backend is slow.
+// written to storage. PINGREQ and a QoS 0 PUBLISH that is not retained
+// (unless offline sessions queue QoS 0) write nothing: they do not wait
+// for storage room, so a client that only pings keeps its keep alive
+// while the backend is slow.
 func (c *conn) mayWrite(h codec.FixedHeader) bool {
 	switch h.Type {
 	case codec.PINGREQ:
 		return false
 	case codec.PUBLISH:
-		return h.Flags&0x06 != 0 || c.srv.opts.Limits.QueueQoS0Offline
+		const qosAndRetain = 0x07
+		return h.Flags&qosAndRetain != 0 || c.srv.opts.Limits.QueueQoS0Offline
 	}
 	return true
 }

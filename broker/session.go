@@ -578,8 +578,7 @@ func (s *session) resumeLocked(c *conn) {
 		o.unsent = true
 	}
 	s.unsent = len(s.inflight)
-	s.resendLocked(c)
-	s.pumpLocked(c)
+	s.pumpLocked(c) // resends first
 }
 
 // resendLocked resends the inflight messages not yet sent on c, in order,
