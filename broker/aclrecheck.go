@@ -116,12 +116,12 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 		}
 	}
 	sess.mu.Lock()
-	var queuedTopics map[string]bool
+	var readable map[string]bool
 	note := func(topic string) {
-		if queuedTopics == nil {
-			queuedTopics = make(map[string]bool)
+		if readable == nil {
+			readable = make(map[string]bool)
 		}
-		queuedTopics[topic] = true
+		readable[topic] = true
 	}
 	for _, q := range sess.queue {
 		note(q.msg.pub.Topic)
@@ -132,8 +132,8 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 		}
 	}
 	sess.mu.Unlock()
-	for topic := range queuedTopics {
-		queuedTopics[topic] = s.hooks.allowed(info, topic, AccessRead)
+	for topic := range readable {
+		readable[topic] = s.hooks.allowed(info, topic, AccessRead)
 	}
 
 	sess.mu.Lock()
@@ -153,7 +153,7 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 	}
 	kept := sess.queue[:0]
 	for _, q := range sess.queue {
-		if allowed, checked := queuedTopics[q.msg.pub.Topic]; !checked || allowed {
+		if allowed, checked := readable[q.msg.pub.Topic]; !checked || allowed {
 			kept = append(kept, q) // queued meanwhile, or still readable
 			continue
 		}
@@ -166,7 +166,7 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 	}
 	for i := 0; resuming && i < len(sess.inflight); {
 		o := sess.inflight[i]
-		if allowed, checked := queuedTopics[o.msg.pub.Topic]; !checked || allowed || o.state == awaitPubcomp {
+		if allowed, checked := readable[o.msg.pub.Topic]; !checked || allowed || o.state == awaitPubcomp {
 			i++ // sent meanwhile, still readable, or only its PUBREL is left
 			continue
 		}
