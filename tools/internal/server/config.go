@@ -243,6 +243,11 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		return nil, yamlError(file, err)
 	}
 	c.root = &root
+	if len(c.Listeners) == 0 {
+		// As without a file (and as Mosquitto with an empty one): TCP and
+		// WebSocket on the loopback addresses.
+		c.Listeners = defaultConfig().Listeners
+	}
 	return c, nil
 }
 

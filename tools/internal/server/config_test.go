@@ -174,3 +174,15 @@ func TestOptionalListenerSkipped(t *testing.T) {
 		require.NoError(t, inst.stop(context.Background()))
 	}
 }
+
+// TestConfigWithoutListeners: a file that names no listener (an empty
+// one, say) gets the listeners wrenmq has without a file, and is valid.
+func TestConfigWithoutListeners(t *testing.T) {
+	for _, data := range []string{"", "sys_interval: 10s\n"} {
+		c, err := ParseConfig([]byte(data), "c.yaml")
+		require.NoError(t, err)
+		require.Equal(t, defaultConfig().Listeners, c.Listeners)
+		_, err = c.plan()
+		require.NoError(t, err)
+	}
+}
