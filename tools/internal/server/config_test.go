@@ -186,3 +186,28 @@ func TestConfigWithoutListeners(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+// TestPlanListenerAddresses: two listeners on one address are refused
+// before anything starts (port 0 picks a free port each time, so it may
+// repeat), and a listener whose address is missing or invalid gets that
+// error alone, not also one about auth off loopback.
+func TestPlanListenerAddresses(t *testing.T) {
+	c, err := ParseConfig([]byte(`listeners:
+  - type: tcp
+    address: "127.0.0.1:18830"
+  - type: ws
+    address: "127.0.0.1:18830"
+  - type: tcp
+    address: "127.0.0.1:0"
+  - type: ws
+    address: "127.0.0.1:0"
+  - type: tcp
+  - type: ws
+    address: localhost
+`), "a.yaml")
+	require.NoError(t, err)
+	_, err = c.plan()
+	require.EqualError(t, err, `a.yaml:5: listeners[1].address: 127.0.0.1:18830 is also the address of listeners[0]
+a.yaml:10: listeners[4].address: missing
+a.yaml:12: listeners[5].address: "localhost" is not host:port (e.g. 127.0.0.1:1883, :1883, [::1]:0)`)
+}

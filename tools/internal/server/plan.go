@@ -85,6 +85,8 @@ func (c *Config) plan() (*plan, error) {
 	}
 	ids := map[string]int{}
 	counts := map[string]int{}
+	addrs := map[string]int{}    // listener index by address
+	badAddr := map[string]bool{} // listener IDs whose address is invalid
 	for i, l := range c.Listeners {
 		lp := listenerPlan{ListenerConfig: l}
 		at := func(k string) []any { return []any{"listeners", i, k} }
@@ -111,11 +113,19 @@ func (c *Config) plan() (*plan, error) {
 		switch {
 		case l.Address == "":
 			bad("missing", at("address")...)
+			badAddr[lp.ID] = true
 		case l.Type == typeUnix:
 		default:
 			if err := checkHostPort(l.Address); err != nil {
 				bad(err.Error(), at("address")...)
+				badAddr[lp.ID] = true
 			}
+		}
+		if _, port, _ := net.SplitHostPort(l.Address); l.Address != "" && port != "0" {
+			if j, dup := addrs[l.Address]; dup {
+				bad(fmt.Sprintf("%s is also the address of listeners[%d]", l.Address, j), at("address")...)
+			}
+			addrs[l.Address] = i
 		}
 		secure := l.Type == typeTLS || l.Type == typeWSS
 		web := l.Type == typeWS || l.Type == typeWSS
@@ -175,7 +185,7 @@ func (c *Config) plan() (*plan, error) {
 		// The secure default: anonymous clients only when nobody but this
 		// host can connect.
 		for i := range p.listeners {
-			if l := &p.listeners[i]; !l.local() {
+			if l := &p.listeners[i]; !badAddr[l.ID] && !l.local() {
 				errs = append(errs, &ConfigError{File: c.file, Line: c.lineOf("listeners", i, "address"),
 					Key: "auth", Msg: fmt.Sprintf("listener %s listens on %s, which is not loopback, and no auth is configured: "+
 						"add an auth section (ledger: FILE, or allow_all: true) to the configuration file, or pass -ledger FILE or -allow-all",
