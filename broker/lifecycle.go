@@ -33,10 +33,10 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	id := c.info.ID
 	s.mu.Lock()
 	// The session records are written under s.mu and sess.mu, in the
-	// order of the sessions' changes, but never wait there for room in the
-	// storage queue: a slow backend would stall every client needing
-	// those locks. This Hold lets the writes go past a full queue; the
-	// caller releases it and waits for room once it holds no lock.
+	// order of the sessions' changes, and in one atomic storage batch (an
+	// old session's end with the new one's records) under this Hold.
+	// Storage writes never wait for room; the caller does, once it holds
+	// no lock.
 	s.persist.hold()
 	if old := s.sessions[id]; old != nil {
 		old.mu.Lock()
