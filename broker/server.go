@@ -41,6 +41,7 @@ type Server struct {
 	sessions  map[string]*session
 	listeners []Listener
 	serving   bool
+	starting  bool // Serve is rechecking restored state; listeners not started yet
 	closing   bool
 
 	// connsMu guards conns and connsClosed; it is a leaf lock, so that
@@ -159,7 +160,7 @@ func (s *Server) AddListener(l Listener) error {
 // returns; it does not block. Call Close to stop.
 func (s *Server) Serve() error {
 	s.mu.Lock()
-	if s.serving {
+	if s.serving || s.starting {
 		s.mu.Unlock()
 		return errors.New("serve: the server is already serving")
 	}
@@ -179,7 +180,7 @@ func (s *Server) Serve() error {
 		// retained messages restored with their publisher are checked
 		// again before any client connects, as restored sessions are when
 		// they resume. ACL hooks are called with no lock held.
-		s.serving = true // no second Serve meanwhile
+		s.starting = true // no second Serve meanwhile; listeners start below
 		s.mu.Unlock()
 		if n := s.recheckRetained(); n > 0 {
 			s.log.Info("restored retained messages whose publishers may no longer publish them were removed", "messages", n)
