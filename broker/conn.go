@@ -63,8 +63,12 @@ type conn struct {
 	listener string
 
 	// procMu serialises packet processing between the reader and packet
-	// injection.
-	procMu sync.Mutex
+	// injection. Release it with releaseProc, which first processes the
+	// packets InjectPacket queued while it was held (injected, guarded by
+	// injMu): a hook of this connection may inject a packet for it.
+	procMu   sync.Mutex
+	injMu    sync.Mutex
+	injected []codec.Packet
 
 	// Set while connecting by the reader; read-only once connected.
 	state atomic.Int32 // stateConnecting, stateAuthenticating, stateConnected
@@ -379,7 +383,7 @@ func (c *conn) handleFrame(h codec.FixedHeader, body []byte) error {
 	s := c.srv
 	s.stats.packetsIn.Add(1)
 	c.procMu.Lock()
-	defer c.procMu.Unlock()
+	defer c.releaseProc()
 	if c.state.Load() != stateConnected {
 		// The CONNACK (or AUTH) is written by this goroutine once the
 		// packet is handled, without starting a writer goroutine.

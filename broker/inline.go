@@ -120,6 +120,12 @@ func (s *Server) Unsubscribe(filter string, id int) error {
 // InjectPacket processes pk as if the connected client clientID had sent
 // it: a PUBLISH is routed under that client's identity, a SUBSCRIBE adds
 // subscriptions to its session, and so on. Responses go to the client.
+//
+// While the client's own packet is being handled (InjectPacket called
+// from one of its hooks: OnSessionEstablished subscribing it to its inbox,
+// say), pk is queued and processed right after that packet; InjectPacket
+// then returns nil at once, and pk must not be changed afterwards. An
+// error in processing it closes the connection.
 func (s *Server) InjectPacket(clientID string, pk codec.Packet) error {
 	s.mu.RLock()
 	sess := s.sessions[clientID]
@@ -136,14 +142,58 @@ func (s *Server) InjectPacket(clientID string, pk codec.Packet) error {
 	if err := pk.Validate(c.version); err != nil {
 		return fmt.Errorf("inject packet for %q: %w", clientID, err)
 	}
-	c.procMu.Lock()
-	defer c.procMu.Unlock()
-	if c.state.Load() != stateConnected {
-		return fmt.Errorf("inject packet: client %q is not connected", clientID)
+	c.injMu.Lock()
+	if !c.procMu.TryLock() {
+		// Held, possibly by the very hook calling us: whoever holds it
+		// processes pk when it releases it (releaseProc).
+		c.injected = append(c.injected, pk)
+		c.injMu.Unlock()
+		return nil
 	}
-	if err := c.process(pk); err != nil {
-		c.closeAfterFlush()
+	c.injMu.Unlock()
+	err := c.processInjected(pk)
+	c.releaseProc()
+	if err != nil {
 		return fmt.Errorf("inject packet for %q: %w", clientID, err)
 	}
 	return nil
+}
+
+// errInjectNotConnected refuses an injection for a connection that is not
+// (or no longer) connected.
+var errInjectNotConnected = errors.New("the client is not connected")
+
+// processInjected processes an injected packet; c.procMu is held. An
+// error closes the connection.
+func (c *conn) processInjected(pk codec.Packet) error {
+	if c.state.Load() != stateConnected {
+		return errInjectNotConnected
+	}
+	if err := c.process(pk); err != nil {
+		c.closeAfterFlush()
+		return err
+	}
+	return nil
+}
+
+// releaseProc unlocks c.procMu, first processing the packets InjectPacket
+// queued while it was held. procMu is released with injMu held, so an
+// injection either is seen here or finds procMu free.
+func (c *conn) releaseProc() {
+	for {
+		c.injMu.Lock()
+		pks := c.injected
+		c.injected = nil
+		if len(pks) == 0 {
+			c.procMu.Unlock()
+			c.injMu.Unlock()
+			return
+		}
+		c.injMu.Unlock()
+		for _, pk := range pks {
+			if err := c.processInjected(pk); err != nil && err != errInjectNotConnected {
+				c.srv.log.Warn("injected packet failed; connection closed", "client", c.clientID(), "packet", pk.Type().String(), "err", err)
+			}
+		}
+	}
 }

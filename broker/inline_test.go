@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,4 +61,33 @@ func TestInjectPacket(t *testing.T) {
 	require.Error(t, ts.InjectPacket("nobody", &codec.Pingreq{}))
 	require.Error(t, ts.InjectPacket("inj", &codec.Publish{Topic: "a/+"}), "invalid packets are refused")
 	c.barrier()
+}
+
+// inboxHook subscribes every client to its inbox when its session starts,
+// by injecting a SUBSCRIBE from the hook itself.
+type inboxHook struct {
+	srv  atomic.Pointer[broker.Server]
+	errs chan error
+}
+
+func (*inboxHook) ID() string { return "inbox" }
+func (h *inboxHook) OnSessionEstablished(cl *broker.ClientInfo, _ *codec.Connect, _ bool) {
+	h.errs <- h.srv.Load().InjectPacket(cl.ID, &codec.Subscribe{PacketID: 1000,
+		Subscriptions: []codec.Subscription{{Filter: "inbox/" + cl.ID, QoS: 1}}})
+}
+
+// TestInjectFromOwnHook: a hook of a client may inject a packet for that
+// very client (the mochi pattern of subscribing a client on connect): the
+// packet is processed right after the one being handled, instead of
+// deadlocking the connection and Close.
+func TestInjectFromOwnHook(t *testing.T) {
+	h := &inboxHook{errs: make(chan error, 4)}
+	ts := startServer(t, broker.Options{}, h)
+	h.srv.Store(ts.Server)
+	c := connectC(t, ts, codec.V5, "inj")
+	require.NoError(t, <-h.errs)
+	ack := expectT[*codec.Suback](c)
+	require.Equal(t, uint16(1000), ack.PacketID)
+	require.NoError(t, ts.Publish("inbox/inj", []byte("hi"), false, 1))
+	require.Equal(t, "hi", string(c.recv().Payload))
 }
