@@ -326,6 +326,7 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 		tg = append(tg, newTarget(sess, sub, m))
 	}
 	var groups []sharedPick
+	var inlineShared []*topics.Sub // inline members picked in shared groups
 	rr, _ := s.selector.(*roundRobin)
 	for gi := range res.Shared {
 		g := &res.Shared[gi]
@@ -333,6 +334,8 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 			// The default selector picks without listing the members.
 			if sess, sub := s.pickRoundRobin(g, rr); sess != nil {
 				tg = append(tg, newTarget(sess, sub, m))
+			} else if sub != nil {
+				inlineShared = append(inlineShared, sub)
 			}
 			continue
 		}
@@ -345,6 +348,8 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 			// A shared delivery is separate from the member's own
 			// non-shared subscriptions.
 			tg = append(tg, newTarget(sess, sub, m))
+		} else if sub != nil {
+			inlineShared = append(inlineShared, sub)
 		}
 	}
 
@@ -365,6 +370,10 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 				s.inline.call(&res.Subs[i], m)
 				n++
 			}
+		}
+		for _, sub := range inlineShared {
+			s.inline.call(sub, m)
+			n++
 		}
 	}
 	return n, enc.bp
@@ -415,17 +424,19 @@ type sharedPick struct {
 }
 
 // sharedCandidates lists the members of g that have a session, connected
-// ones first. s.mu must be read-locked.
+// ones first; an inline member (nil session) counts as connected. s.mu
+// must be read-locked.
 func (s *Server) sharedCandidates(g *topics.SharedGroup) sharedPick {
 	var p sharedPick
 	for pass := 0; pass < 2; pass++ {
 		for i := range g.Members {
 			mb := &g.Members[i]
 			sess := s.sessions[mb.Client]
-			if sess == nil {
+			inline := isInline(mb.Client)
+			if sess == nil && !inline {
 				continue
 			}
-			online := sess.online()
+			online := inline || sess.online()
 			if (pass == 0) != online {
 				continue
 			}
@@ -443,7 +454,8 @@ func (s *Server) sharedCandidates(g *topics.SharedGroup) sharedPick {
 // pickRoundRobin is the default selector's choice made without listing the
 // members (which costs a map lookup and a session lock per member): from a
 // start that moves on by one member per message, the first connected
-// member, or else the first with a session (an offline persistent one
+// member (an inline member, which comes back with a nil session and its
+// subscription), or else the first with a session (an offline persistent one
 // then receives the message, as with pickShared). With every member connected
 // it is exact round-robin; each message costs about the members skipped
 // over. s.mu must be read-locked.
@@ -457,6 +469,9 @@ func (s *Server) pickRoundRobin(g *topics.SharedGroup, rr *roundRobin) (*session
 	var offlineSub *topics.Sub
 	for k := range n {
 		mb := &g.Members[(start+k)%n]
+		if isInline(mb.Client) {
+			return nil, mb // always connected; the caller calls its handler
+		}
 		sess := s.sessions[mb.Client]
 		if sess == nil {
 			continue
@@ -473,7 +488,8 @@ func (s *Server) pickRoundRobin(g *topics.SharedGroup, rr *roundRobin) (*session
 
 // pickShared chooses the member of a shared group that receives m: a
 // connected member chosen by the selector, or an offline persistent one
-// when none is connected [MQTT-4.8.2-?].
+// when none is connected [MQTT-4.8.2-?]. An inline member comes back with
+// a nil session and its subscription.
 func (s *Server) pickShared(g *topics.SharedGroup, p *sharedPick, m *message) (*session, *topics.Sub) {
 	if len(p.members) == 0 {
 		return nil, nil

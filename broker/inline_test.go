@@ -4,6 +4,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,4 +91,54 @@ func TestInjectFromOwnHook(t *testing.T) {
 	require.Equal(t, uint16(1000), ack.PacketID)
 	require.NoError(t, ts.Publish("inbox/inj", []byte("hi"), false, 1))
 	require.Equal(t, "hi", string(c.recv().Payload))
+}
+
+// TestInlineSharedSubscription: an inline subscription may be a member of
+// a shared group: alone it receives every message (and the publisher is
+// told success, not "no matching subscribers"); beside a client member the
+// messages are split between them, each exactly once, with the default
+// and with a custom selector.
+func TestInlineSharedSubscription(t *testing.T) {
+	for _, custom := range []bool{false, true} {
+		t.Run(map[bool]string{false: "round-robin", true: "selector"}[custom], func(t *testing.T) {
+			opts := broker.Options{}
+			if custom {
+				opts.SharedSelector = firstConnected{}
+			}
+			ts := startServer(t, opts)
+			got := make(chan string, 16)
+			require.NoError(t, ts.Subscribe("$share/g/sh/#", 1, func(_ broker.InlineSubscription, pk *codec.Publish) {
+				got <- string(pk.Payload)
+			}))
+			pub := connectC(t, ts, codec.V5, "sh-pub")
+			require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "sh/1", QoS: 1, Payload: []byte("alone")}))
+			select {
+			case p := <-got:
+				require.Equal(t, "alone", p)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the inline member of the shared group got nothing")
+			}
+
+			member := connectC(t, ts, codec.V5, "sh-member")
+			member.sub("$share/g/sh/#", 1)
+			for i := range 6 {
+				require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "sh/1", QoS: 1, Payload: []byte(fmt.Sprint(i))}))
+			}
+			inline := len(got)
+			for range 6 - inline {
+				member.ack(member.expectPublish())
+			}
+			member.barrier()
+			if !custom {
+				require.Positive(t, inline, "round-robin gives the inline member its turns")
+			}
+		})
+	}
+}
+
+// firstConnected always picks the first member.
+type firstConnected struct{}
+
+func (firstConnected) Select(_, _ string, _ []broker.SharedMember, _ int, _ *codec.Publish) int {
+	return 0
 }
