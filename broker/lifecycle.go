@@ -290,9 +290,9 @@ func (s *Server) publishWill(clientID string, will *message, from *ClientInfo) {
 		if err != nil {
 			return
 		}
-		if pk.Topic != will.pub.Topic || len(pk.Payload) != len(will.pub.Payload) || pk.QoS != will.pub.QoS || pk.Retain != will.pub.Retain {
-			will = newMessage(&pk, clientID, s.opts.Capabilities.MaximumMessageExpiry, time.Now())
-		}
+		// Whatever the hook changed (payload, properties, ...) is what is
+		// published: wills are rare, the message is simply rebuilt.
+		will = newMessage(&pk, clientID, s.opts.Capabilities.MaximumMessageExpiry, time.Now())
 	}
 	s.publishMessage(will)
 	for _, h := range s.hooks.willSent {

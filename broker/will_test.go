@@ -203,3 +203,28 @@ func TestWillOnTakeover(t *testing.T) {
 		})
 	}
 }
+
+// willRewriter replaces a will's payload with one of the same length and
+// adds a content type.
+type willRewriter struct{}
+
+func (willRewriter) ID() string { return "will-rewriter" }
+func (willRewriter) OnWill(_ string, will *codec.Publish) error {
+	will.Payload = []byte("GONE")
+	will.Properties.ContentType = codec.Ptr("text/plain")
+	return nil
+}
+
+// TestOnWillChangesArePublished: whatever OnWill changes is published,
+// also a payload of the same length and a property.
+func TestOnWillChangesArePublished(t *testing.T) {
+	ts := startServer(t, broker.Options{}, willRewriter{})
+	sub := connectC(t, ts, codec.V5, "wr-sub")
+	sub.sub("wr/will", 0)
+	w := connectC(t, ts, codec.V5, "wr", withWill("wr/will", "here", 0, false, 0))
+	w.close()
+	p := sub.expectPublish()
+	require.Equal(t, "GONE", string(p.Payload))
+	require.NotNil(t, p.Properties.ContentType)
+	require.Equal(t, "text/plain", *p.Properties.ContentType)
+}
