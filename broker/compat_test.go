@@ -400,3 +400,27 @@ func TestRetainedBytesCountProperties(t *testing.T) {
 	require.Equal(t, int64(2), srv.Info().Retained)
 	require.Equal(t, int64(2), srv.Info().MessagesDropped)
 }
+
+// connackRewriter changes client "a"'s CONNACK Maximum Packet Size in
+// place.
+type connackRewriter struct{ broker.AllowAll }
+
+func (connackRewriter) OnPacketEncode(cl *broker.ClientInfo, pk codec.Packet) codec.Packet {
+	if ack, ok := pk.(*codec.Connack); ok && cl.ID == "a" && ack.Properties.MaximumPacketSize != nil {
+		*ack.Properties.MaximumPacketSize = 1234
+	}
+	return nil
+}
+
+// TestOnPacketEncodeConnackInPlace: a hook changing a CONNACK in place
+// changes that client's CONNACK only; the next client is told the
+// server's real Maximum Packet Size.
+func TestOnPacketEncodeConnackInPlace(t *testing.T) {
+	srv := startServerHooks(t, broker.Options{}, connackRewriter{})
+	c, ack := dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "a", CleanStart: true})
+	require.Equal(t, uint32(1234), *ack.Properties.MaximumPacketSize)
+	c.nc.Close()
+	c, ack = dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "b", CleanStart: true})
+	require.NotEqual(t, uint32(1234), *ack.Properties.MaximumPacketSize, "a's hook changed b's CONNACK")
+	c.nc.Close()
+}

@@ -337,6 +337,11 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	if c.version == codec.V5 {
 		// The capabilities are the same for every client: built once.
 		ack.Properties = s.connackProps
+		if len(s.hooks.packetEncode) > 0 {
+			// An OnPacketEncode hook may change the packet in place: it
+			// gets a copy, not the values every CONNACK shares.
+			ack.Properties = s.connackProps.Clone()
+		}
 		ap := &ack.Properties
 		if c.assigned {
 			ap.AssignedClientID = codec.Ptr(c.info.ID)
