@@ -6,6 +6,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,9 +37,13 @@ type inlineSubs struct {
 	mu       sync.RWMutex // guards handlers
 	handlers map[string]InlineHandler
 	count    atomic.Int64
+	log      *slog.Logger
 }
 
-func (in *inlineSubs) init() { in.handlers = make(map[string]InlineHandler) }
+func (in *inlineSubs) init(log *slog.Logger) {
+	in.handlers = make(map[string]InlineHandler)
+	in.log = log
+}
 
 func isInline(client string) bool { return strings.HasPrefix(client, inlinePrefix) }
 
@@ -54,6 +59,13 @@ func (in *inlineSubs) call(sub *topics.Sub, m *message) {
 	}
 	id, _ := strconv.Atoi(strings.TrimPrefix(sub.Client, inlinePrefix))
 	pk := m.pub
+	defer func() {
+		// A handler's panic costs its message, not the publisher's
+		// connection or the process (as with hooks).
+		if r := recover(); r != nil {
+			in.log.Error("inline subscription handler panicked", "filter", sub.FullFilter(), "id", id, "panic", r)
+		}
+	}()
 	h(InlineSubscription{Filter: sub.FullFilter(), ID: id}, &pk)
 }
 

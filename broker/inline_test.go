@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -141,4 +142,46 @@ type firstConnected struct{}
 
 func (firstConnected) Select(_, _ string, _ []broker.SharedMember, _ int, _ *codec.Publish) int {
 	return 0
+}
+
+// TestInlineHandlerPanic: a panicking inline handler costs its message,
+// not the publisher's connection or the process.
+func TestInlineHandlerPanic(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	require.NoError(t, ts.Subscribe("boom/#", 1, func(broker.InlineSubscription, *codec.Publish) { panic("handler bug") }))
+	c := connectC(t, ts, codec.V5, "boom")
+	require.Equal(t, codec.Success, c.pubP(&codec.Publish{Topic: "boom/1", QoS: 1, Payload: []byte("x")}))
+	require.Equal(t, codec.Success, c.pubP(&codec.Publish{Topic: "boom/2", QoS: 1, Payload: []byte("x")}), "the connection survived")
+}
+
+// expiredAfterStop records OnStopped and OnRetainedExpired in order.
+type expiredAfterStop struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (*expiredAfterStop) ID() string { return "expired-after-stop" }
+func (e *expiredAfterStop) OnStopped() {
+	e.mu.Lock()
+	e.events = append(e.events, "stopped")
+	e.mu.Unlock()
+}
+func (e *expiredAfterStop) OnRetainedExpired(topic string) {
+	e.mu.Lock()
+	e.events = append(e.events, "expired "+topic)
+	e.mu.Unlock()
+}
+
+// TestNoRetainedExpiryAfterClose: a retained message's expiry timer that
+// fires after Close calls no hook (OnStopped is the last).
+func TestNoRetainedExpiryAfterClose(t *testing.T) {
+	h := &expiredAfterStop{}
+	ts := startServer(t, broker.Options{}, h)
+	require.NoError(t, ts.PublishPacket(&codec.Publish{Topic: "exp/1", Retain: true, Payload: []byte("x"),
+		Properties: codec.Properties{MessageExpiry: codec.Ptr[uint32](1)}}))
+	require.NoError(t, ts.Close())
+	time.Sleep(1500 * time.Millisecond) // past the expiry: nothing may happen
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Equal(t, []string{"stopped"}, h.events)
 }

@@ -218,6 +218,9 @@ func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, ba
 // a runtime timer rather than a periodic scan [MQTT-3.3.2-5].
 func (s *Server) expireRetainedAt(m *message) {
 	time.AfterFunc(time.Until(m.expires), func() {
+		if s.closed.Load() {
+			return // no hook after OnStopped; restore skips expired messages
+		}
 		if !s.retained.deleteIf(m) {
 			return // replaced or cleared meanwhile
 		}

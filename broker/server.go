@@ -83,7 +83,7 @@ func New(opts Options) *Server {
 	if s.selector == nil {
 		s.selector = &roundRobin{}
 	}
-	s.inline.init()
+	s.inline.init(s.log)
 	// Sessions restored from storage keep aclGen 0: their subscriptions
 	// are checked again when they resume.
 	s.aclGen.Store(1)
