@@ -191,8 +191,12 @@ type OnUnsubscribedHook interface {
 }
 
 // OnPublishHook is called for every PUBLISH received from a client before it
-// is routed. The hook may modify pk. Returning an error rejects the message:
-// QoS 1 and 2 publishers receive the error's reason code (codec.CodeOf) in
+// is routed. The hook may modify pk: its topic (which must stay a valid
+// topic name without wildcards, or the message is refused with 0x90),
+// payload, retain flag and properties. Its QoS and packet identifier
+// belong to the acknowledgement the publisher waits for, and changes to
+// them are undone. Returning an error rejects the message: QoS 1 and 2
+// publishers receive the error's reason code (codec.CodeOf) in
 // PUBACK/PUBREC; QoS 0 messages are dropped silently.
 type OnPublishHook interface {
 	OnPublish(cl *ClientInfo, pk *codec.Publish) error

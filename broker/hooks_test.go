@@ -152,3 +152,27 @@ func TestLifecycleHooks(t *testing.T) {
 		"disconnect lc true", "stopped",
 	}, h.events)
 }
+
+// publishMangler lowers every QoS to 0 and turns topic "mangle/wild" into
+// a wildcard filter.
+type publishMangler struct{ broker.AllowAll }
+
+func (publishMangler) OnPublish(_ *broker.ClientInfo, pk *codec.Publish) error {
+	pk.QoS = 0
+	if pk.Topic == "mangle/wild" {
+		pk.Topic = "mangle/+"
+	}
+	return nil
+}
+
+// TestOnPublishCannotBreakTheAcknowledgement: an OnPublish hook that
+// changes the QoS does not leave the publisher without its PUBACK, and
+// one that sets an invalid topic name gets the message refused (0x90)
+// instead of stored and delivered under it.
+func TestOnPublishCannotBreakTheAcknowledgement(t *testing.T) {
+	ts := startServerHooks(t, broker.Options{}, publishMangler{})
+	c := connectC(t, ts, codec.V5, "mangled")
+	require.Equal(t, codec.NoMatchingSubscribers, c.pubP(&codec.Publish{Topic: "mangle/ok", QoS: 1, Payload: []byte("x")}))
+	require.Equal(t, codec.TopicNameInvalid, c.pubP(&codec.Publish{Topic: "mangle/wild", QoS: 1, Retain: true, Payload: []byte("x")}))
+	require.Zero(t, ts.Info().Retained)
+}

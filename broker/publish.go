@@ -138,8 +138,16 @@ func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 		return codec.PayloadFormatInvalid // [MQTT-3.3.2-4]
 	}
 	if len(s.hooks.publish) > 0 {
-		if err := s.hooks.onPublish(c.info, p); err != nil {
+		qos, id := p.QoS, p.PacketID
+		err := s.hooks.onPublish(c.info, p)
+		// The acknowledgement the publisher waits for is for what it sent.
+		p.QoS, p.PacketID = qos, id
+		if err != nil {
 			return codec.CodeOf(err)
+		}
+		if err := codec.ValidateTopicName(p.Topic); err != nil {
+			s.log.Warn("an OnPublish hook set an invalid topic name; message refused", "client", c.info.ID, "topic", p.Topic, "err", err)
+			return codec.TopicNameInvalid
 		}
 	}
 	if !s.hooks.allowed(c.info, p.Topic, AccessWrite) {
