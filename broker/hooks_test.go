@@ -176,3 +176,24 @@ func TestOnPublishCannotBreakTheAcknowledgement(t *testing.T) {
 	require.Equal(t, codec.TopicNameInvalid, c.pubP(&codec.Publish{Topic: "mangle/wild", QoS: 1, Retain: true, Payload: []byte("x")}))
 	require.Zero(t, ts.Info().Retained)
 }
+
+// publishedBy records who OnPublished and OnRetainMessage report.
+type publishedBy struct{ got chan *broker.ClientInfo }
+
+func (publishedBy) ID() string { return "published-by" }
+func (p publishedBy) OnPublished(cl *broker.ClientInfo, _ *codec.Publish, _ int) { p.got <- cl }
+func (p publishedBy) OnRetainMessage(cl *broker.ClientInfo, _ *codec.Publish) { p.got <- cl }
+
+// TestServerMessagesReachHooksAsInline: the server's own messages reach
+// OnRetainMessage and OnPublished with a ClientInfo marked Inline, never
+// nil.
+func TestServerMessagesReachHooksAsInline(t *testing.T) {
+	h := publishedBy{got: make(chan *broker.ClientInfo, 4)}
+	ts := startServer(t, broker.Options{}, h)
+	require.NoError(t, ts.Publish("inline/x", []byte("x"), true, 0))
+	for range 2 {
+		cl := <-h.got
+		require.NotNil(t, cl)
+		require.True(t, cl.Inline)
+	}
+}

@@ -217,9 +217,19 @@ func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, ba
 	}
 	n, bp := s.route(m, now)
 	if len(s.hooks.published) > 0 {
-		s.hooks.onPublished(cl, &m.pub, n)
+		s.hooks.onPublished(s.hookClient(cl), &m.pub, n)
 	}
 	return n, bp
+}
+
+// hookClient is cl for a client's message and the inline client's
+// ClientInfo (Inline set) for the server's own (cl nil: inline client,
+// wills, $SYS), so that hooks never get a nil ClientInfo.
+func (s *Server) hookClient(cl *ClientInfo) *ClientInfo {
+	if cl == nil {
+		return &ClientInfo{ID: "inline", Inline: true} // fresh: a hook may change it
+	}
+	return cl
 }
 
 // expireRetainedAt removes m from the retained store when it expires, with
@@ -263,6 +273,6 @@ func (s *Server) retain(cl *ClientInfo, m *message) {
 	}
 	s.saveRetained(m, cl)
 	for _, h := range s.hooks.retainMessage {
-		s.hooks.guard(h, "OnRetainMessage", func() { h.OnRetainMessage(cl, &m.pub) })
+		s.hooks.guard(h, "OnRetainMessage", func() { h.OnRetainMessage(s.hookClient(cl), &m.pub) })
 	}
 }
