@@ -180,9 +180,9 @@ func TestOnPublishCannotBreakTheAcknowledgement(t *testing.T) {
 // publishedBy records who OnPublished and OnRetainMessage report.
 type publishedBy struct{ got chan *broker.ClientInfo }
 
-func (publishedBy) ID() string { return "published-by" }
+func (publishedBy) ID() string                                                   { return "published-by" }
 func (p publishedBy) OnPublished(cl *broker.ClientInfo, _ *codec.Publish, _ int) { p.got <- cl }
-func (p publishedBy) OnRetainMessage(cl *broker.ClientInfo, _ *codec.Publish) { p.got <- cl }
+func (p publishedBy) OnRetainMessage(cl *broker.ClientInfo, _ *codec.Publish)    { p.got <- cl }
 
 // TestServerMessagesReachHooksAsInline: the server's own messages reach
 // OnRetainMessage and OnPublished with a ClientInfo marked Inline, never
