@@ -59,14 +59,18 @@ func (in *inlineSubs) call(sub *topics.Sub, m *message) {
 	}
 	id, _ := strconv.Atoi(strings.TrimPrefix(sub.Client, inlinePrefix))
 	pk := m.pub
+	in.callHandler(h, InlineSubscription{Filter: sub.FullFilter(), ID: id}, &pk)
+}
+
+// callHandler calls h; a panic costs its message, not the publisher's
+// connection or the process (as with hooks).
+func (in *inlineSubs) callHandler(h InlineHandler, sub InlineSubscription, pk *codec.Publish) {
 	defer func() {
-		// A handler's panic costs its message, not the publisher's
-		// connection or the process (as with hooks).
 		if r := recover(); r != nil {
-			in.log.Error("inline subscription handler panicked", "filter", sub.FullFilter(), "id", id, "panic", r)
+			in.log.Error("inline subscription handler panicked", "filter", sub.Filter, "id", sub.ID, "panic", r)
 		}
 	}()
-	h(InlineSubscription{Filter: sub.FullFilter(), ID: id}, &pk)
+	h(sub, pk)
 }
 
 // Publish publishes a message from the server itself (the inline client).
@@ -91,7 +95,9 @@ func (s *Server) PublishPacket(pk *codec.Publish) error {
 
 // Subscribe adds an inline subscription: handler is called for every
 // message matching filter (which may be a shared "$share/group/filter").
-// id distinguishes several inline subscriptions to the same filter.
+// id distinguishes several inline subscriptions to the same filter. A new
+// subscription that is not shared first gets the retained messages it
+// matches, on the calling goroutine, as a client's would.
 func (s *Server) Subscribe(filter string, id int, handler InlineHandler) error {
 	if handler == nil {
 		return errors.New("inline subscribe: handler is nil")
@@ -107,8 +113,18 @@ func (s *Server) Subscribe(filter string, id int, handler InlineHandler) error {
 	s.inline.mu.Lock()
 	s.inline.handlers[client+"\x00"+group+"\x00"+f] = handler
 	s.inline.mu.Unlock()
-	if !s.topics.Subscribe(topics.Sub{Client: client, Filter: f, Group: group, QoS: 2}) {
+	existed := s.topics.Subscribe(topics.Sub{Client: client, Filter: f, Group: group, QoS: 2})
+	if !existed {
 		s.inline.count.Add(1)
+	}
+	if group == "" && !existed {
+		// As a client's new subscription: the retained messages it
+		// matches, now (never for a shared one).
+		sub := InlineSubscription{Filter: filter, ID: id}
+		for _, m := range s.retained.match(f, s.opts.Limits.MaxRetained) {
+			pk := m.pub
+			s.inline.callHandler(handler, sub, &pk)
+		}
 	}
 	return nil
 }

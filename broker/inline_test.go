@@ -185,3 +185,20 @@ func TestNoRetainedExpiryAfterClose(t *testing.T) {
 	defer h.mu.Unlock()
 	require.Equal(t, []string{"stopped"}, h.events)
 }
+
+// TestInlineSubscribeGetsRetained: a new inline subscription gets the
+// retained messages it matches at once, as a client's subscription does;
+// a shared one does not.
+func TestInlineSubscribeGetsRetained(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	require.NoError(t, ts.Publish("cfg/a", []byte("1"), true, 0))
+	require.NoError(t, ts.Publish("cfg/b", []byte("2"), true, 1))
+	var got []string
+	require.NoError(t, ts.Subscribe("cfg/#", 1, func(_ broker.InlineSubscription, pk *codec.Publish) {
+		got = append(got, pk.Topic+"="+string(pk.Payload))
+	}))
+	require.ElementsMatch(t, []string{"cfg/a=1", "cfg/b=2"}, got)
+	shared := 0
+	require.NoError(t, ts.Subscribe("$share/g/cfg/#", 2, func(broker.InlineSubscription, *codec.Publish) { shared++ }))
+	require.Zero(t, shared)
+}
