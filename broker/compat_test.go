@@ -240,8 +240,8 @@ type processedHook struct {
 
 func (h processedHook) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ error) { h.types <- t }
 
-// TestOnPacketProcessed: the hook sees every packet of a connected client
-// once it was handled.
+// TestOnPacketProcessed: the hook sees every packet of a connected client,
+// injected ones too, once it was handled.
 func TestOnPacketProcessed(t *testing.T) {
 	h := processedHook{types: make(chan codec.Type, 8)}
 	srv := startServerHooks(t, broker.Options{}, h)
@@ -253,6 +253,10 @@ func TestOnPacketProcessed(t *testing.T) {
 	require.IsType(t, &codec.Pingresp{}, c.read())
 	require.Equal(t, codec.PUBLISH, <-h.types)
 	require.Equal(t, codec.PINGREQ, <-h.types)
+	// An injected packet is processed like one the client sent.
+	require.NoError(t, srv.InjectPacket("pp", &codec.Subscribe{PacketID: 7, Subscriptions: []codec.Subscription{{Filter: "pp/#"}}}))
+	require.IsType(t, &codec.Suback{}, c.read())
+	require.Equal(t, codec.SUBSCRIBE, <-h.types)
 }
 
 // TestExpiryZeroSessionEndsEvenWhenReconnectOvertakesClose: a client with

@@ -149,7 +149,8 @@ type OnPacketReadHook interface {
 }
 
 // OnPacketProcessedHook is called after every packet from a connected
-// client was handled, with the error that ends the connection, if any.
+// client (or injected for it with InjectPacket) was handled, with the
+// error that ends the connection, if any.
 type OnPacketProcessedHook interface {
 	OnPacketProcessed(cl *ClientInfo, t codec.Type, err error)
 }

@@ -197,7 +197,11 @@ func (c *conn) processInjected(pk codec.Packet) error {
 	if c.state.Load() != stateConnected {
 		return errInjectNotConnected
 	}
-	if err := c.process(pk); err != nil {
+	err := c.process(pk)
+	if len(c.srv.hooks.packetDone) > 0 {
+		c.srv.hooks.onPacketProcessed(c.info, pk.Type(), err)
+	}
+	if err != nil {
 		c.closeAfterFlush()
 		return err
 	}
