@@ -5,6 +5,7 @@ package broker
 
 import (
 	"crypto/x509/pkix"
+	"errors"
 	"time"
 
 	"github.com/wrenmq/wrenmq/codec"
@@ -198,10 +199,17 @@ type OnUnsubscribedHook interface {
 // belong to the acknowledgement the publisher waits for, and changes to
 // them are undone. Returning an error rejects the message: QoS 1 and 2
 // publishers receive the error's reason code (codec.CodeOf) in
-// PUBACK/PUBREC; QoS 0 messages are dropped silently.
+// PUBACK/PUBREC; QoS 0 messages are dropped silently. Returning
+// ErrPublishIgnored acknowledges the message as received (0x00) without
+// routing or retaining it.
 type OnPublishHook interface {
 	OnPublish(cl *ClientInfo, pk *codec.Publish) error
 }
+
+// ErrPublishIgnored, returned by an OnPublish hook, has the message
+// acknowledged as received but neither routed nor retained (mochi's
+// CodeSuccessIgnore).
+var ErrPublishIgnored = errors.New("publish ignored by a hook")
 
 // OnPublishedHook is called after a message was routed to its subscribers.
 type OnPublishedHook interface {

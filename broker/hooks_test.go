@@ -6,6 +6,7 @@ package broker_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -196,4 +197,28 @@ func TestServerMessagesReachHooksAsInline(t *testing.T) {
 		require.NotNil(t, cl)
 		require.True(t, cl.Inline)
 	}
+}
+
+// ignorer ignores every message under "ign/".
+type ignorer struct{ broker.AllowAll }
+
+func (ignorer) OnPublish(_ *broker.ClientInfo, pk *codec.Publish) error {
+	if strings.HasPrefix(pk.Topic, "ign/") {
+		return broker.ErrPublishIgnored
+	}
+	return nil
+}
+
+// TestOnPublishIgnored: a message an OnPublish hook ignores is
+// acknowledged as received (0x00, not 0x10) but neither routed nor
+// retained.
+func TestOnPublishIgnored(t *testing.T) {
+	ts := startServerHooks(t, broker.Options{}, ignorer{})
+	sub := connectC(t, ts, codec.V5, "ign-sub")
+	sub.sub("ign/#", 2)
+	pub := connectC(t, ts, codec.V5, "ign-pub")
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "ign/a", QoS: 1, Retain: true, Payload: []byte("x")}))
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "ign/b", QoS: 2, Payload: []byte("x")}))
+	sub.barrier()
+	require.Zero(t, ts.Info().Retained)
 }

@@ -56,6 +56,10 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		sess.mu.Unlock()
 	}
 	code := c.admitPublish(p)
+	ignored := code == publishIgnored
+	if ignored {
+		code = codec.Success
+	}
 	if code == codec.QuotaExceeded && c.version != codec.V5 && p.QoS > 0 && s.overMemory() {
 		// v3 cannot refuse a message: the client sends it again on a
 		// later connection rather than losing it to an acknowledgement.
@@ -70,14 +74,14 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 		// again), or neither happened and the resend is routed.
 		s.persist.hold()
 	}
-	if code == codec.Success {
+	if code == codec.Success && !ignored {
 		now := time.Now()
 		m := newMessage(p, c.info.ID, caps.MaximumMessageExpiry, now)
 		n, bp = s.publishFrom(c.info, m, now)
 		if n == 0 && c.version == codec.V5 {
 			code = codec.NoMatchingSubscribers
 		}
-	} else if !code.IsError() {
+	} else if !code.IsError() && !ignored {
 		code = codec.UnspecifiedError
 	}
 	if p.QoS == 2 && !code.IsError() {
@@ -118,9 +122,13 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	return nil
 }
 
+// publishIgnored is what admitPublish returns for a message an OnPublish
+// hook ignores (ErrPublishIgnored); never sent.
+const publishIgnored codec.ReasonCode = 0x7f
+
 // admitPublish runs the checks that refuse one message without ending the
-// connection: payload format, hooks and ACL. It returns Success or the
-// reason code for the acknowledgement.
+// connection: payload format, hooks and ACL. It returns Success, the
+// reason code for the acknowledgement, or publishIgnored.
 func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 	s := c.srv
 	if s.overMemory() {
@@ -142,6 +150,9 @@ func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 		err := s.hooks.onPublish(c.info, p)
 		// The acknowledgement the publisher waits for is for what it sent.
 		p.QoS, p.PacketID = qos, id
+		if errors.Is(err, ErrPublishIgnored) {
+			return publishIgnored
+		}
 		if err != nil {
 			return codec.CodeOf(err)
 		}
