@@ -27,6 +27,45 @@ func (s *Server) Clients() []ClientInfo {
 	return out
 }
 
+// Subscriptions returns the subscriptions of the session clientID,
+// connected or not, sorted by filter ("$share/group/filter" for a shared
+// one), as codec.Subscription values with the granted QoS and the
+// subscription options; nil when there is no such session.
+func (s *Server) Subscriptions(clientID string) []codec.Subscription {
+	s.mu.RLock()
+	_, ok := s.sessions[clientID]
+	s.mu.RUnlock()
+	if !ok {
+		return nil
+	}
+	subs := s.topics.Subscriptions(clientID)
+	out := make([]codec.Subscription, 0, len(subs))
+	for _, sub := range subs {
+		out = append(out, codec.Subscription{Filter: sub.FullFilter(), QoS: codec.QoS(sub.QoS), NoLocal: sub.NoLocal,
+			RetainAsPublished: sub.RetainAsPublished, RetainHandling: sub.RetainHandling})
+	}
+	slices.SortFunc(out, func(a, b codec.Subscription) int { return cmp.Compare(a.Filter, b.Filter) })
+	return out
+}
+
+// Retained returns copies of the retained messages whose topics match
+// filter (at most limit of them; limit <= 0: Limits.MaxRetained), in no
+// particular order.
+func (s *Server) Retained(filter string, limit int) ([]codec.Publish, error) {
+	if err := codec.ValidateTopicFilter(filter); err != nil {
+		return nil, fmt.Errorf("retained messages for %q: %w", filter, err)
+	}
+	if limit <= 0 {
+		limit = s.opts.Limits.MaxRetained
+	}
+	ms := s.retained.match(filter, limit)
+	out := make([]codec.Publish, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, *m.pub.Clone())
+	}
+	return out, nil
+}
+
 // DisconnectClient ends the connection of the connected client clientID
 // from the server side: a v5 client first receives a DISCONNECT carrying
 // code (0x98 Administrative action is the usual one), a v3 client's

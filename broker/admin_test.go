@@ -51,3 +51,39 @@ func TestClientsAndDisconnectClient(t *testing.T) {
 	}
 	require.Equal(t, []string{"adm-watcher"}, ids)
 }
+
+// TestSubscriptionsAndRetained: an embedder can read a session's
+// subscriptions (offline too) and the retained messages under a filter.
+func TestSubscriptionsAndRetained(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	c := connectC(t, ts, codec.V5, "intro", persistent(60))
+	c.subscribe(codec.Subscription{Filter: "b/#", QoS: 1, NoLocal: true}, codec.Subscription{Filter: "$share/g/a/+", QoS: 2})
+	c.disconnect()
+	require.Equal(t, []codec.Subscription{{Filter: "$share/g/a/+", QoS: 2}, {Filter: "b/#", QoS: 1, NoLocal: true}},
+		ts.Subscriptions("intro"))
+	require.Nil(t, ts.Subscriptions("nobody"))
+
+	require.NoError(t, ts.Publish("r/1", []byte("one"), true, 1))
+	require.NoError(t, ts.Publish("r/2", []byte("two"), true, 0))
+	require.NoError(t, ts.Publish("s/1", []byte("other"), true, 0))
+	got, err := ts.Retained("r/#", 0)
+	require.NoError(t, err)
+	var topics []string
+	for _, p := range got {
+		topics = append(topics, p.Topic+"="+string(p.Payload))
+	}
+	require.ElementsMatch(t, []string{"r/1=one", "r/2=two"}, topics)
+	for _, p := range got {
+		p.Payload[0] = 'X' // copies: the store keeps its own
+	}
+	again, err := ts.Retained("r/#", 0)
+	require.NoError(t, err)
+	for _, p := range again {
+		require.NotEqual(t, byte('X'), p.Payload[0])
+	}
+	one, err := ts.Retained("r/#", 1)
+	require.NoError(t, err)
+	require.Len(t, one, 1)
+	_, err = ts.Retained("r/#/x", 0)
+	require.Error(t, err)
+}
