@@ -383,10 +383,9 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 		sess.resumeLocked(c)
 	}
 	sess.unlock()
-	// No lock held: the Hold attach opened ends, and this connect waits
-	// for the room its writes (and resumeLocked's) may have taken.
+	// No lock held: the Hold attach opened ends (the reader then waits for
+	// the storage room these writes may have taken, see readAndHandle).
 	s.persist.release()
-	s.persist.waitRoom()
 	if endedWill != nil {
 		s.publishWill(c.info.ID, endedWill, endedWillFrom)
 	}

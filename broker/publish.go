@@ -100,9 +100,6 @@ func (c *conn) handlePublish(p *codec.Publish) error {
 	}
 	if p.QoS > 0 {
 		s.persist.release()
-		// The Hold let the writes past a full storage queue; wait for
-		// room now that no lock is held (see storage.Store.WaitRoom).
-		s.persist.waitRoom()
 		bp.wait(c, s.opts.Limits.PublishBackpressure)
 		if err := s.waitDurable(); err != nil {
 			// Not durable: no acknowledgement, so the client resends.
