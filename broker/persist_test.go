@@ -133,6 +133,19 @@ func requireRoutes(t *testing.T, ts *testServer, topic, why string) {
 	}
 }
 
+// gatedServer starts a server on a store with opts whose backend holds
+// every Apply made while g.shut is set until open is called (at the
+// latest when the test ends, before the server closes).
+func gatedServer(t *testing.T, opts storage.Options) (gatedBackend, *storage.Store, *testServer, func()) {
+	t.Helper()
+	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
+	st := storage.NewStore(g, opts)
+	ts := startServer(t, broker.Options{Storage: st})
+	open := sync.OnceFunc(func() { close(g.gate) })
+	t.Cleanup(open) // runs before the server's Close, registered earlier
+	return g, st, ts, open
+}
+
 // gatedBackend holds every Apply made while shut is set until gate is
 // closed, and reports the first on applies.
 type gatedBackend struct {
@@ -158,10 +171,7 @@ func (g gatedBackend) Apply(ctx context.Context, ops []storage.Op) error {
 // clients that need the server's lock or its session's go on: here a
 // message routed to the very session that waits.
 func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
-	open := sync.OnceFunc(func() { close(g.gate) })
-	ts := startServer(t, broker.Options{Storage: storage.NewStore(g, storage.Options{MaxQueueOps: 1})})
-	defer open() // before the server closes, also when the test fails
+	g, _, ts, open := gatedServer(t, storage.Options{MaxQueueOps: 1})
 	connect := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "waits",
 		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}}
 
@@ -195,11 +205,7 @@ func TestConnectWaitsForStorageOutsideTheServerLock(t *testing.T) {
 // it holds no lock, so a slow backend slows publishers down instead of
 // letting the queue grow without bound.
 func TestAsyncPublishWaitsForStorageRoom(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
-	open := sync.OnceFunc(func() { close(g.gate) })
-	st := storage.NewStore(g, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 2})
-	ts := startServer(t, broker.Options{Storage: st})
-	defer open() // before the server closes, also when the test fails
+	g, st, ts, open := gatedServer(t, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 2})
 
 	offlineSubscriber(t, ts, "q/#")
 	require.NoError(t, st.Flush(t.Context()))
@@ -282,11 +288,7 @@ func TestPublishersDoNotStarveTheStorageWriter(t *testing.T) {
 // the write waited with the session locked and every publisher routing to
 // the session stalled with it until the backend caught up.
 func TestSessionWriteDoesNotStallRouting(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
-	open := sync.OnceFunc(func() { close(g.gate) })
-	st := storage.NewStore(g, storage.Options{MaxQueueOps: 1})
-	ts := startServer(t, broker.Options{Storage: st})
-	defer open() // before the server closes, also when the test fails
+	g, st, ts, open := gatedServer(t, storage.Options{MaxQueueOps: 1})
 
 	a, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "a",
 		Properties: codec.Properties{SessionExpiry: codec.Ptr[uint32](60)}})
@@ -317,14 +319,10 @@ func TestSessionWriteDoesNotStallRouting(t *testing.T) {
 // TestPingWhileStorageIsFull: a packet that writes nothing (PINGREQ, a
 // QoS 0 PUBLISH) does not wait for room in a full storage queue, so a
 // client that only pings or publishes at QoS 0 keeps its keep alive
-// while the backend is slow. (Async mode: in sync mode every packet out
-// waits until earlier writes are durable.)
+// while the backend is slow. (Async mode, so that only the reader's wait
+// is at stake, not durability.)
 func TestPingWhileStorageIsFull(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
-	open := sync.OnceFunc(func() { close(g.gate) })
-	st := storage.NewStore(g, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 1})
-	ts := startServer(t, broker.Options{Storage: st})
-	defer open() // before the server closes, also when the test fails
+	g, _, ts, _ := gatedServer(t, storage.Options{Mode: storage.ModeAsync, MaxQueueOps: 1})
 
 	c, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "pinger", CleanStart: true})
 	g.shut.Store(true)
@@ -342,10 +340,7 @@ func TestPingWhileStorageIsFull(t *testing.T) {
 // identifier) waits until earlier writes are durable, but a PINGRESP or a
 // QoS 0 PUBLISH does not wait for a slow backend.
 func TestSyncStorageDelaysOnlyWhatDependsOnIt(t *testing.T) {
-	g := gatedBackend{Memory: storage.NewMemory(), shut: &atomic.Bool{}, gate: make(chan struct{}), applies: make(chan struct{}, 1)}
-	open := sync.OnceFunc(func() { close(g.gate) })
-	ts := startServer(t, broker.Options{Storage: storage.NewStore(g, storage.Options{})})
-	defer open() // before the server closes, also when the test fails
+	g, _, ts, open := gatedServer(t, storage.Options{})
 
 	fast, _ := dialPersist(t, ts.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "fast", CleanStart: true})
 	fast.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "d/#"}}})
