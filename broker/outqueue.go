@@ -13,12 +13,42 @@ const (
 	// chunkSize is the size of the pooled chunks small packets are copied
 	// into; a burst of small packets becomes one vectored write.
 	chunkSize = 16 << 10
+	// smallChunkSize is the size of the chunk a packet queued on an empty
+	// queue starts: most clients are sent a packet now and then, and one
+	// 16 KiB chunk for each of them (a fan-out to thousands of
+	// subscribers) was most of the broker's heap. The chunks after it,
+	// while the queue is not empty, are full size.
+	smallChunkSize = 2 << 10
 	// refThreshold is the payload size above which a payload is queued by
 	// reference (shared between subscribers) instead of copied.
 	refThreshold = 2 << 10
 )
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+var (
+	chunkPool      = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+	smallChunkPool = sync.Pool{New: func() any { b := make([]byte, 0, smallChunkSize); return &b }}
+)
+
+// getChunk returns an empty pooled chunk, a small one when small is set.
+func getChunk(small bool) *[]byte {
+	var p *[]byte
+	if small {
+		p = smallChunkPool.Get().(*[]byte)
+	} else {
+		p = chunkPool.Get().(*[]byte)
+	}
+	*p = (*p)[:0]
+	return p
+}
+
+// putChunk returns a chunk from getChunk to its pool.
+func putChunk(p *[]byte) {
+	if cap(*p) == smallChunkSize {
+		smallChunkPool.Put(p)
+	} else {
+		chunkPool.Put(p)
+	}
+}
 
 // outQueue is a client's outbound queue, bounded in bytes. Producers (any
 // goroutine routing a message) append encoded packets without blocking; a
@@ -78,11 +108,12 @@ func (q *outQueue) refLocked(b []byte) {
 // copyLocked copies b into the tail chunk; b is not retained. q.mu must be
 // held.
 func (q *outQueue) copyLocked(b []byte) {
+	small := q.queued == 0
 	q.queued += len(b)
 	for len(b) > 0 {
 		if q.tail == nil {
-			q.tail = chunkPool.Get().(*[]byte)
-			*q.tail = (*q.tail)[:0]
+			q.tail = getChunk(small)
+			small = false
 		}
 		t := *q.tail
 		n := copy(t[len(t):cap(t)], b)
@@ -99,7 +130,7 @@ func (q *outQueue) sealTailLocked() {
 		return
 	}
 	if len(*q.tail) == 0 {
-		chunkPool.Put(q.tail)
+		putChunk(q.tail)
 	} else {
 		q.bufs = append(q.bufs, *q.tail)
 		q.pooled = append(q.pooled, q.tail)
@@ -158,8 +189,7 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			}
 		}
 		for _, p := range pooled {
-			*p = (*p)[:0]
-			chunkPool.Put(p)
+			putChunk(p)
 		}
 		q.mu.Lock()
 		q.queued -= n
@@ -192,10 +222,10 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 // dropLocked discards everything queued.
 func (q *outQueue) dropLocked() {
 	for _, p := range q.pooled {
-		chunkPool.Put(p)
+		putChunk(p)
 	}
 	if q.tail != nil {
-		chunkPool.Put(q.tail)
+		putChunk(q.tail)
 	}
 	q.bufs, q.pooled, q.tail, q.queued = nil, nil, nil, 0
 }
