@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -86,4 +87,65 @@ func TestSubscriptionsAndRetained(t *testing.T) {
 	require.Len(t, one, 1)
 	_, err = ts.Retained("r/#/x", 0)
 	require.Error(t, err)
+}
+
+// TestSessionInfo: Session and Sessions describe a session's connection,
+// expiry, will, subscriptions, queued, unacknowledged and unreleased
+// messages, while connected and after the client is gone.
+func TestSessionInfo(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	window1 := func(c *codec.Connect) { c.Properties.ReceiveMaximum = codec.Ptr(uint16(1)) }
+	c := connectC(t, ts, codec.V5, "si", persistent(60), window1, withWill("si/will", "bye", 0, false, 30))
+	c.subscribe(codec.Subscription{Filter: "si/a", QoS: 1}, codec.Subscription{Filter: "si/b/#", QoS: 1})
+	pub := connectC(t, ts, codec.V311, "si-pub")
+
+	si, ok := ts.Session("si")
+	require.True(t, ok)
+	require.True(t, si.Connected)
+	require.Equal(t, "si", si.Client.ID)
+	require.Equal(t, codec.V5, si.ProtocolVersion)
+	require.Equal(t, uint32(60), si.ExpiryInterval)
+	require.Equal(t, 2, si.Subscriptions)
+	require.Zero(t, si.ExpiresAt, "a connected session does not expire")
+	require.Zero(t, si.WillAt)
+
+	// Two QoS 1 messages, a window of one, no PUBACK: one in flight, one queued.
+	pub.pub("si/a", "one", 1, false)
+	pub.pub("si/b/c", "two", 1, false)
+	require.Equal(t, "one", string(c.expectPublish().Payload))
+	// A QoS 2 message from the client, PUBREC but no PUBREL yet.
+	c.send(&codec.Publish{Topic: "si/x", QoS: 2, PacketID: 7, Payload: []byte("q2")})
+	expectT[*codec.Pubrec](c)
+
+	si, ok = ts.Session("si")
+	require.True(t, ok)
+	require.Equal(t, 1, si.Inflight)
+	require.Positive(t, si.InflightBytes)
+	require.Equal(t, 1, si.Queued)
+	require.Positive(t, si.QueuedBytes)
+	require.Equal(t, 1, si.AwaitingRelease)
+
+	c.close()
+	before := time.Now()
+	eventually(t, func() bool { si, _ := ts.Session("si"); return !si.Connected }, "the session is disconnected")
+	si, ok = ts.Session("si")
+	require.True(t, ok)
+	require.Zero(t, si.Client)
+	require.WithinDuration(t, before.Add(60*time.Second), si.ExpiresAt, 5*time.Second)
+	require.WithinDuration(t, before.Add(30*time.Second), si.WillAt, 5*time.Second)
+	require.Equal(t, 2, si.Subscriptions)
+	require.Equal(t, 1, si.Inflight, "kept for resending")
+	require.Equal(t, 1, si.Queued)
+
+	_, ok = ts.Session("nobody")
+	require.False(t, ok)
+	var ids []string
+	for _, s := range ts.Sessions() {
+		ids = append(ids, s.ClientID)
+	}
+	require.Equal(t, []string{"si", "si-pub"}, ids, "sorted by client identifier")
+
+	// A clean session ends with its connection.
+	pub.disconnect()
+	eventually(t, func() bool { _, ok := ts.Session("si-pub"); return !ok }, "the clean session ended")
 }

@@ -25,7 +25,10 @@
 // storage-redis modules). The server itself can publish and subscribe
 // ([Server.Publish], [Server.Subscribe]), inject packets on behalf of a
 // client ([Server.InjectPacket]), list the connected clients
-// ([Server.Clients]), disconnect one with a reason code
+// ([Server.Clients]), describe sessions, connected or not, with their
+// queued and unacknowledged messages ([Server.Session], [Server.Sessions])
+// and their subscriptions ([Server.Subscriptions]), read retained messages
+// ([Server.Retained]), disconnect a client with a reason code
 // ([Server.DisconnectClient]) and apply a changed ACL to existing
 // subscriptions ([Server.RecheckSubscriptions]).
 //

@@ -15,7 +15,24 @@ import (
 
 // timerHandle is a session's pending expiry or will-delay timer. Timers
 // live in the runtime's timer heap; no goroutine scans sessions.
-type timerHandle struct{ t *time.Timer }
+type timerHandle struct {
+	t  *time.Timer
+	at time.Time // when it fires
+}
+
+// afterFunc calls f in its own goroutine after d, like time.AfterFunc,
+// and remembers when.
+func afterFunc(d time.Duration, f func()) *timerHandle {
+	return &timerHandle{t: time.AfterFunc(d, f), at: time.Now().Add(d)}
+}
+
+// when returns the time h fires; zero for a nil h.
+func (h *timerHandle) when() time.Time {
+	if h == nil {
+		return time.Time{}
+	}
+	return h.at
+}
 
 func (h *timerHandle) stop() {
 	if h != nil && h.t != nil {
@@ -200,7 +217,7 @@ func (s *Server) detach(c *conn) {
 					will, willFrom, sess.will = w, sess.willFrom, nil
 				} else {
 					delay := min(sess.willDelay, sess.expiry)
-					sess.willTimer = &timerHandle{t: time.AfterFunc(time.Duration(delay)*time.Second, func() { s.willDelayElapsed(sess) })}
+					sess.willTimer = afterFunc(time.Duration(delay)*time.Second, func() { s.willDelayElapsed(sess) })
 				}
 			}
 			switch {
@@ -208,7 +225,7 @@ func (s *Server) detach(c *conn) {
 				s.endSessionLocked(sess)
 				expired = true
 			case sess.expiry != never:
-				sess.timer = &timerHandle{t: time.AfterFunc(time.Duration(sess.expiry)*time.Second, func() { s.expire(sess) })}
+				sess.timer = afterFunc(time.Duration(sess.expiry)*time.Second, func() { s.expire(sess) })
 			}
 			if !expired {
 				s.saveSessionLocked(sess, time.Now())

@@ -403,10 +403,10 @@ func (s *Server) scheduleOfflineLocked(sess *session, disconnectedAt, now time.T
 	gone := now.Sub(disconnectedAt)
 	if sess.will != nil {
 		d := time.Duration(min(sess.willDelay, sess.expiry))*time.Second - gone
-		sess.willTimer = &timerHandle{t: time.AfterFunc(max(d, 0), func() { s.willDelayElapsed(sess) })}
+		sess.willTimer = afterFunc(max(d, 0), func() { s.willDelayElapsed(sess) })
 	}
 	if sess.expiry != never {
 		d := time.Duration(sess.expiry)*time.Second - gone
-		sess.timer = &timerHandle{t: time.AfterFunc(max(d, 0), func() { s.expire(sess) })}
+		sess.timer = afterFunc(max(d, 0), func() { s.expire(sess) })
 	}
 }
