@@ -277,15 +277,18 @@ type target struct {
 	sess   *session
 	qos    codec.QoS
 	retain bool
+	shared bool // the session was chosen as a shared group's member
 	subIDs []uint32
 }
 
-// route delivers m to every matching subscription and returns the number of
-// sessions and inline subscribers it matched. Overlapping subscriptions of one
-// client produce one delivery at the highest granted QoS carrying every
-// matching subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3]
-// [MQTT-3.3.4-4] [MQTT-3.3.4-5].
-func (s *Server) route(m *message, now time.Time) (int, backpressure) {
+// route delivers m, published by cl (nil for the server), to every
+// matching subscription and returns the number of sessions and inline
+// subscribers it matched. Overlapping subscriptions of one client produce
+// one delivery at the highest granted QoS carrying every matching
+// subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3] [MQTT-3.3.4-4]
+// [MQTT-3.3.4-5]. The OnSelectSubscribers hooks may then narrow the
+// sessions delivered to.
+func (s *Server) route(cl *ClientInfo, m *message, now time.Time) (int, backpressure) {
 	res := s.topics.Match(m.pub.Topic)
 	if len(res.Subs) == 0 && len(res.Shared) == 0 {
 		return 0, backpressure{}
@@ -333,7 +336,7 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 		if rr != nil {
 			// The default selector picks without listing the members.
 			if sess, sub := s.pickRoundRobin(g, rr); sess != nil {
-				tg = append(tg, newTarget(sess, sub, m))
+				tg = append(tg, newSharedTarget(sess, sub, m))
 			} else if sub != nil {
 				inlineShared = append(inlineShared, sub)
 			}
@@ -347,7 +350,7 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 		if sess, sub := s.pickShared(&res.Shared[gi], &groups[gi], m); sess != nil {
 			// A shared delivery is separate from the member's own
 			// non-shared subscriptions.
-			tg = append(tg, newTarget(sess, sub, m))
+			tg = append(tg, newSharedTarget(sess, sub, m))
 		} else if sub != nil {
 			inlineShared = append(inlineShared, sub)
 		}
@@ -357,8 +360,11 @@ func (s *Server) route(m *message, now time.Time) (int, backpressure) {
 	// Every matching session counts, also one whose copy is dropped (too
 	// large for it, say): the server then behaves as if it had sent the
 	// message [MQTT-3.1.2-25], and its publisher is not told "no matching
-	// subscribers".
+	// subscribers". So does one an OnSelectSubscribers hook removes.
 	n := len(tg)
+	if len(s.hooks.selectSubs) > 0 && n > 0 {
+		tg = s.selectRecipients(cl, m, tg)
+	}
 	for i := range tg {
 		t := &tg[i]
 		t.sess.deliver(m, t.qos, t.retain, t.subIDs, &enc, now)
@@ -385,6 +391,13 @@ func newTarget(sess *session, sub *topics.Sub, m *message) target {
 	if sub.Identifier != 0 {
 		t.subIDs = []uint32{sub.Identifier}
 	}
+	return t
+}
+
+// newSharedTarget is the target of a shared group's chosen member.
+func newSharedTarget(sess *session, sub *topics.Sub, m *message) target {
+	t := newTarget(sess, sub, m)
+	t.shared = true
 	return t
 }
 

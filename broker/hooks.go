@@ -216,6 +216,65 @@ type OnPublishedHook interface {
 	OnPublished(cl *ClientInfo, pk *codec.Publish, deliveries int)
 }
 
+// OnSelectSubscribersHook may narrow the clients a publication is
+// delivered to (mochi's OnSelectSubscribers). It is called once for each
+// message routed (from a client, the inline client, a will or $SYS) that
+// matched at least one client's session, after the overlapping
+// subscriptions of each client were merged and the members of shared
+// groups chosen, and before any copy is delivered or queued. No server
+// lock is held. cl is the publisher, marked Inline for the server's own
+// messages; pk is the routed message and is read-only.
+//
+// subs lists the recipients in the order the server would deliver to
+// them; the hook returns the ones to deliver to, in the order to deliver
+// in. It may filter subs in place, reorder it, lower a recipient's QoS or
+// clear its Retain flag, and returning nil or an empty slice delivers to
+// nobody. It cannot widen delivery: a recipient whose client was not in
+// subs, or that repeats one already taken, is ignored; a QoS or Retain
+// flag above the one given is brought back to it; SubscriptionIDs are
+// sent as the server computed them whatever the hook does to them.
+// Several such hooks run in the order added, each given what the previous
+// one returned; a hook that panics is skipped (the next one, or the
+// delivery, gets the list that hook was given), so a failing hook does not
+// lose messages.
+//
+// A recipient the hook removes still counts as a matching subscriber, in
+// the deliveries reported to OnPublished and for the v5 PUBACK or PUBREC:
+// a publisher is not told 0x10 (No matching subscribers) because a policy
+// filtered its message out. The server's own subscriptions (handlers
+// added with Server.Subscribe) are not listed and are always called, and
+// retained messages sent to a new subscription do not pass through this
+// hook. With no such hook added, routing does no extra work.
+type OnSelectSubscribersHook interface {
+	OnSelectSubscribers(cl *ClientInfo, pk *codec.Publish, subs []Recipient) []Recipient
+}
+
+// Recipient is one client a routed publication is about to be delivered
+// to, as an OnSelectSubscribers hook sees it.
+type Recipient struct {
+	// ClientID identifies the client's session, connected or not (an
+	// offline persistent session queues the copy).
+	ClientID string
+	// QoS is the QoS of the copy: the lower of the published QoS and the
+	// highest QoS granted to the client's matching subscriptions. A hook
+	// may lower it.
+	QoS codec.QoS
+	// Retain is the retain flag the copy carries: set only when the
+	// message is retained and a matching subscription has Retain As
+	// Published. A hook may clear it.
+	Retain bool
+	// SubscriptionIDs are the identifiers of the client's matching
+	// subscriptions that have one; read-only.
+	SubscriptionIDs []uint32
+	// Shared is true when the client was chosen as the member of a shared
+	// subscription group to receive the message. A shared delivery is a
+	// copy of its own, so a client may be listed more than once: once for
+	// its own subscriptions and once per shared group that chose it.
+	Shared bool
+
+	ref int // 1 + the index of the routing target it was made from
+}
+
 // DropReason says why a message was not delivered to a client.
 type DropReason string
 

@@ -37,6 +37,7 @@ type hookSet struct {
 	unsubscribed    []OnUnsubscribedHook
 	publish         []OnPublishHook
 	published       []OnPublishedHook
+	selectSubs      []OnSelectSubscribersHook
 	publishDropped  []OnPublishDroppedHook
 	retainMessage   []OnRetainMessageHook
 	retainedExpired []OnRetainedExpiredHook
@@ -107,6 +108,9 @@ func (hs *hookSet) add(h Hook) {
 	}
 	if x, ok := h.(OnPublishedHook); ok {
 		hs.published = append(hs.published, x)
+	}
+	if x, ok := h.(OnSelectSubscribersHook); ok {
+		hs.selectSubs = append(hs.selectSubs, x)
 	}
 	if x, ok := h.(OnPublishDroppedHook); ok {
 		hs.publishDropped = append(hs.publishDropped, x)
@@ -271,6 +275,16 @@ func (hs *hookSet) publishedOne(h OnPublishedHook, cl *ClientInfo, pk *codec.Pub
 		defer hs.observe(h, "OnPublished", time.Now())
 	}
 	h.OnPublished(cl, pk, deliveries)
+}
+
+// selectSubscribersOne calls one OnSelectSubscribers hook; ok is false
+// when it panicked.
+func (hs *hookSet) selectSubscribersOne(h OnSelectSubscribersHook, cl *ClientInfo, pk *codec.Publish, subs []Recipient) (out []Recipient, ok bool) {
+	defer hs.recoverPanic(h, "OnSelectSubscribers")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnSelectSubscribers", time.Now())
+	}
+	return h.OnSelectSubscribers(cl, pk, subs), true
 }
 
 // onPacketProcessed runs the OnPacketProcessed hooks, once per packet.

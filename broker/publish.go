@@ -223,7 +223,7 @@ func (s *Server) publishFrom(cl *ClientInfo, m *message, now time.Time) (int, ba
 	if m.pub.Retain {
 		s.retain(cl, m)
 	}
-	n, bp := s.route(m, now)
+	n, bp := s.route(cl, m, now)
 	if len(s.hooks.published) > 0 {
 		s.hooks.onPublished(s.hookClient(cl), &m.pub, n)
 	}
