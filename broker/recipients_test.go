@@ -4,6 +4,8 @@
 package broker_test
 
 import (
+	"fmt"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -256,4 +258,38 @@ func clientIDs(rs []broker.Recipient) []string {
 		ids[i] = r.ClientID
 	}
 	return ids
+}
+
+// BenchmarkSelectSubscribers: Server.Publish of QoS 0 messages to 50
+// subscribers that discard what they receive, without an
+// OnSelectSubscribers hook, with one that keeps every recipient, and with
+// one that removes half of them.
+func BenchmarkSelectSubscribers(b *testing.B) {
+	keep := selectFunc(func(_ *broker.ClientInfo, _ *codec.Publish, subs []broker.Recipient) []broker.Recipient {
+		return subs
+	})
+	half := selectFunc(func(_ *broker.ClientInfo, _ *codec.Publish, subs []broker.Recipient) []broker.Recipient {
+		return subs[:len(subs)/2]
+	})
+	for _, bc := range []struct {
+		name  string
+		hooks []broker.Hook
+	}{{"none", nil}, {"keep", []broker.Hook{keep}}, {"half", []broker.Hook{half}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ts := startServer(b, broker.Options{}, bc.hooks...)
+			const subs = 50
+			for i := range subs {
+				nc := benchConn(b, ts.addr, fmt.Sprint("sel", i), codec.Subscription{Filter: "sel/+"})
+				go func() { _, _ = io.Copy(io.Discard, nc) }()
+			}
+			payload := make([]byte, 64)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := ts.Publish("sel/x", payload, false, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
