@@ -13,8 +13,10 @@ import (
 
 // RecheckSubscriptions applies a change of what the ACL hooks allow (an
 // ACL file reloaded, say) to subscriptions made before it: every
-// subscription whose filter OnACLCheck no longer allows for reading is
-// removed, as if the client had unsubscribed, and messages queued for the
+// subscription whose filter OnACLCheck (or OnACLReadScope) no longer
+// allows for reading is removed, as if the client had unsubscribed (one
+// now readable only in part keeps being delivered through with a check of
+// each message), and messages queued for the
 // client on topics it may no longer read are dropped (OnPublishDropped
 // with DropNotAuthorized). A connected client is checked now, with its
 // connection's ClientInfo. A session without a connected client is
@@ -109,10 +111,14 @@ func identityKey(info *ClientInfo) string {
 // The ACL hooks are called without locks held; subscriptions made
 // meanwhile were checked by their own SUBSCRIBE.
 func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, resuming bool) int {
-	var denied []topics.Sub
+	var denied, rescoped []topics.Sub
 	for _, sub := range s.topics.Subscriptions(sess.id) {
-		if !s.hooks.allowed(info, sub.FullFilter(), AccessRead) {
+		switch scope := s.hooks.readScope(info, sub.FullFilter()); {
+		case scope == ReadNone, scope == ReadSome && sub.Group != "":
 			denied = append(denied, sub)
+		case (scope == ReadSome) != sub.CheckReads:
+			sub.CheckReads = scope == ReadSome
+			rescoped = append(rescoped, sub)
 		}
 	}
 	sess.mu.Lock()
@@ -140,6 +146,20 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 	defer sess.unlock()
 	if sess.ended {
 		return 0
+	}
+	if len(rescoped) > 0 {
+		// Flip the check on the subscriptions as they are now: the client
+		// may have changed their options meanwhile.
+		check := make(map[[2]string]bool, len(rescoped))
+		for _, sub := range rescoped {
+			check[[2]string{sub.Group, sub.Filter}] = sub.CheckReads
+		}
+		for _, sub := range s.topics.Subscriptions(sess.id) {
+			if c, ok := check[[2]string{sub.Group, sub.Filter}]; ok && c != sub.CheckReads {
+				sub.CheckReads = c
+				s.topics.Subscribe(sub) // replaces it
+			}
+		}
 	}
 	removed := 0
 	for _, sub := range denied {

@@ -278,6 +278,9 @@ type target struct {
 	qos    codec.QoS
 	retain bool
 	shared bool // the session was chosen as a shared group's member
+	// check is set while every matching subscription of the session asks
+	// for a read check (topics.Sub.CheckReads).
+	check  bool
 	subIDs []uint32
 }
 
@@ -357,6 +360,9 @@ func (s *Server) route(cl *ClientInfo, m *message, now time.Time) (int, backpres
 	}
 
 	var enc encCache
+	if hasReadChecks(tg) {
+		tg = s.dropUnreadable(m.pub.Topic, tg)
+	}
 	// Every matching session counts, also one whose copy is dropped (too
 	// large for it, say): the server then behaves as if it had sent the
 	// message [MQTT-3.1.2-25], and its publisher is not told "no matching
@@ -386,12 +392,41 @@ func (s *Server) route(cl *ClientInfo, m *message, now time.Time) (int, backpres
 }
 
 func newTarget(sess *session, sub *topics.Sub, m *message) target {
-	t := target{sess: sess, qos: min(codec.QoS(sub.QoS), m.pub.QoS)}
+	t := target{sess: sess, qos: min(codec.QoS(sub.QoS), m.pub.QoS), check: sub.CheckReads}
 	t.retain = sub.RetainAsPublished && m.pub.Retain // [MQTT-3.3.1-12] [MQTT-3.3.1-13]
 	if sub.Identifier != 0 {
 		t.subIDs = []uint32{sub.Identifier}
 	}
 	return t
+}
+
+// hasReadChecks reports whether a target needs a read check.
+func hasReadChecks(tg []target) bool {
+	for i := range tg {
+		if tg[i].check {
+			return true
+		}
+	}
+	return false
+}
+
+// dropUnreadable removes, in place, the targets whose every matching
+// subscription asks for a read check (granted with ReadSome) when the
+// ACL hooks do not let the session's client read topic. It calls the
+// hooks, so no lock may be held. A session restored from storage that no
+// client has resumed yet has no client to check for: its copy is queued,
+// and checked with its queue when a client resumes it (recheckOnResume).
+func (s *Server) dropUnreadable(topic string, tg []target) []target {
+	kept := tg[:0]
+	for _, t := range tg {
+		if t.check {
+			if info := t.sess.readerInfo(); info != nil && !s.hooks.allowed(info, topic, AccessRead) {
+				continue
+			}
+		}
+		kept = append(kept, t)
+	}
+	return kept
 }
 
 // newSharedTarget is the target of a shared group's chosen member.
@@ -424,6 +459,7 @@ func mergeInto(t *target, sub *topics.Sub, m *message) {
 	if sub.Identifier != 0 {
 		t.subIDs = append(t.subIDs[:len(t.subIDs):len(t.subIDs)], sub.Identifier)
 	}
+	t.check = t.check && sub.CheckReads
 }
 
 var seenPool = sync.Pool{New: func() any { return make(map[*session]int) }}

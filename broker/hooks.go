@@ -84,6 +84,41 @@ type ACLChecker interface {
 	OnACLCheck(cl *ClientInfo, topic string, access Access) bool
 }
 
+// ReadScope is how much of what a topic filter matches a client may read:
+// the answer of an ACLScopeChecker.
+type ReadScope byte
+
+// The read scopes of a topic filter.
+const (
+	// ReadNone: the client may read no topic the filter matches; the
+	// subscription is refused.
+	ReadNone ReadScope = iota
+	// ReadSome: the client may read some of the topics the filter matches
+	// and not others. The subscription is granted and every message is
+	// delivered through it only if OnACLCheck allows the client to read
+	// its topic (AccessRead with the topic name), as Mosquitto does. A
+	// shared subscription needs ReadAll: a message its chosen member may
+	// not read would be lost to the whole group.
+	ReadSome
+	// ReadAll: the client may read every topic the filter matches; the
+	// subscription is granted.
+	ReadAll
+)
+
+// ACLScopeChecker is an ACLChecker that can grant a subscription whose
+// filter matches topics the client may not read, and have the server check
+// each delivery instead ("#" for a client that may read everything but
+// "secret/#", say). For a subscription the server asks it
+// OnACLReadScope instead of OnACLCheck; publications and per-delivery
+// checks still go to OnACLCheck. A subscription is granted when any
+// checker grants all of it (ReadAll, or OnACLCheck true for a plain
+// ACLChecker), granted with per-delivery checks when none does and one
+// answers ReadSome, and refused otherwise.
+type ACLScopeChecker interface {
+	ACLChecker
+	OnACLReadScope(cl *ClientInfo, filter string) ReadScope
+}
+
 // AuthExchange is one step of a v5 enhanced authentication exchange
 // (section 4.12): the CONNECT or AUTH packet's method and data.
 type AuthExchange struct {

@@ -218,6 +218,35 @@ func (hs *hookSet) allowed(cl *ClientInfo, topic string, access Access) bool {
 	return false
 }
 
+// readScope decides a subscription to filter for cl (see ACLScopeChecker).
+func (hs *hookSet) readScope(cl *ClientInfo, filter string) ReadScope {
+	scope := ReadNone
+	for _, h := range hs.acl {
+		sc, ok := h.(ACLScopeChecker)
+		if !ok {
+			if hs.aclOne(h, cl, filter, AccessRead) {
+				return ReadAll
+			}
+			continue
+		}
+		switch hs.scopeOne(sc, cl, filter) {
+		case ReadAll:
+			return ReadAll
+		case ReadSome:
+			scope = ReadSome
+		}
+	}
+	return scope
+}
+
+func (hs *hookSet) scopeOne(h ACLScopeChecker, cl *ClientInfo, filter string) (scope ReadScope) {
+	defer hs.recoverPanic(h, "OnACLReadScope")
+	if len(hs.observers) > 0 {
+		defer hs.observe(h, "OnACLReadScope", time.Now())
+	}
+	return h.OnACLReadScope(cl, filter)
+}
+
 func (hs *hookSet) aclOne(h ACLChecker, cl *ClientInfo, topic string, access Access) (ok bool) {
 	defer hs.recoverPanic(h, "OnACLCheck")
 	if len(hs.observers) > 0 {

@@ -116,6 +116,19 @@ func (s *session) noteDropLocked(m *message, why DropReason) {
 	}
 }
 
+// readerInfo returns the client the ACL hooks check deliveries to the
+// session for: its connection's, or for a session without one the client
+// its subscriptions were last checked for; nil for a session restored
+// from storage that no client has resumed yet.
+func (s *session) readerInfo() *ClientInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		return s.conn.info
+	}
+	return s.checkedFor
+}
+
 // unlock releases mu and then fires the hook events collected under it.
 func (s *session) unlock() {
 	ev := s.events

@@ -114,9 +114,11 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	if caps.DisableWildcards && strings.ContainsAny(filter, "+#") {
 		return c.failure(codec.WildcardSubscriptionsNotSupported), nil
 	}
-	if !s.hooks.allowed(c.info, sub.Filter, AccessRead) {
+	scope := s.hooks.readScope(c.info, sub.Filter)
+	if scope == ReadNone || scope == ReadSome && shared {
 		return c.failure(codec.NotAuthorized), nil
 	}
+	checkReads := scope == ReadSome
 	qos := min(sub.QoS, caps.MaximumQoS) // [MQTT-3.2.2-10]
 	sess := c.sess
 	sess.mu.Lock()
@@ -136,6 +138,7 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 		RetainAsPublished: sub.RetainAsPublished,
 		RetainHandling:    sub.RetainHandling,
 		Identifier:        subID,
+		CheckReads:        checkReads,
 	}) // [MQTT-3.8.4-3] a subscription with the same filter is replaced.
 	if !existed {
 		sess.subCount++
@@ -163,6 +166,9 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 		s.debug("retained messages for this SUBSCRIBE reached what the client can take now; no more are sent", "client", c.info.ID, "filter", sub.Filter)
 	}
 	for _, m := range ms {
+		if checkReads && !s.hooks.allowed(c.info, m.pub.Topic, AccessRead) {
+			continue
+		}
 		*retained = append(*retained, retainedSend{msg: m, qos: qos})
 	}
 	return codec.ReasonCode(qos), nil

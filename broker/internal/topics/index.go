@@ -32,6 +32,10 @@ type Sub struct {
 	RetainHandling byte
 	// Identifier is the Subscription Identifier, 0 when there is none.
 	Identifier uint32
+	// CheckReads marks a subscription whose filter also matches topics
+	// the client may not read: each message is delivered through it only
+	// if the client may read its topic.
+	CheckReads bool
 }
 
 // FullFilter returns the filter the subscription was made with: Filter,
