@@ -5,6 +5,8 @@ package authledger
 
 import (
 	"strings"
+
+	"github.com/wrenmq/wrenmq/broker"
 )
 
 // entry is one (filter, access) pair that applies to a client, in the order
@@ -84,6 +86,25 @@ func canPublish(entries []entry, dflt Access, topic string) bool {
 		}
 	}
 	return dflt.allows(Write)
+}
+
+// subscribeScope decides a subscription to filter (possibly
+// "$share/group/filter"): ReadAll when every topic it could deliver is
+// readable under the entries, ReadSome when only some are, ReadNone when
+// none is or the filter is invalid.
+func subscribeScope(entries []entry, dflt Access, filter string) broker.ReadScope {
+	f, _, err := splitShared(filter)
+	if err != nil || validFilter(f) != nil {
+		return broker.ReadNone
+	}
+	levels := strings.Split(f, "/")
+	switch {
+	case everyTopicReadable(entries, dflt, levels):
+		return broker.ReadAll
+	case someTopicReadable(entries, dflt, levels):
+		return broker.ReadSome
+	}
+	return broker.ReadNone
 }
 
 // canSubscribe reports whether a client may subscribe to filter (possibly

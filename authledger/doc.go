@@ -23,11 +23,16 @@
 // the ledger's default, which is deny unless the ledger sets default.
 // mochi-mqtt's ledger allows such topics; wrenmq denies them.
 //
-// A subscription is granted only if every topic its filter could ever
-// deliver is readable, so "a/b: read" does not let "#", "+/b", "a/+" or
-// "$share/g/#" through, and leading wildcards never reach "$" topics
-// [MQTT-4.7.2-1]. A shared subscription "$share/group/filter" is checked as
-// filter. See subscribe.go for how this is decided exactly.
+// A subscription whose filter can deliver only readable topics is granted;
+// one that can deliver some readable topics and some not ("#" under
+// "a/b: read") is granted too, and the broker then delivers through it
+// only messages on topics the client may read (the Hook is a
+// broker.ACLScopeChecker), as Mosquitto does; one that can deliver no
+// readable topic is refused. A shared subscription "$share/group/filter"
+// is decided as filter, but must be readable in full ("$share/g/#" under
+// "a/b: read" is refused): a message its chosen member may not read would
+// be lost to the group. Leading wildcards never reach "$" topics
+// [MQTT-4.7.2-1]. See subscribe.go for how this is decided exactly.
 //
 // Filters may use %c (client id) and %u (user name) inside levels, and %%
 // for a literal percent sign. A value that is empty or contains '/', '+',

@@ -110,7 +110,9 @@ func (h *Hook) OnConnectAuthenticate(cl *broker.ClientInfo, pk *codec.Connect) c
 // OnACLCheck grants a publish (AccessWrite) when the first ACL entry whose
 // filter matches the topic name allows writing, and a subscription
 // (AccessRead, possibly "$share/group/filter") only when every topic the
-// filter could deliver is readable.
+// filter could deliver is readable; the broker asks OnACLReadScope about
+// subscriptions instead, and OnACLCheck about each delivery through a
+// subscription readable only in part.
 func (h *Hook) OnACLCheck(cl *broker.ClientInfo, topic string, access broker.Access) bool {
 	l := h.ledger.Load()
 	switch access {
@@ -120,6 +122,16 @@ func (h *Hook) OnACLCheck(cl *broker.ClientInfo, topic string, access broker.Acc
 		return canSubscribe(l.entries(identityOf(cl, cl.Username), Read), l.dflt, topic)
 	}
 	return false
+}
+
+// OnACLReadScope decides a subscription (possibly "$share/group/filter")
+// for the broker: ReadAll when every topic the filter could deliver is
+// readable, ReadSome when only some are (the broker grants it and delivers
+// through it only messages on topics OnACLCheck lets the client read; it
+// refuses ReadSome for a shared subscription), ReadNone when none is.
+func (h *Hook) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	l := h.ledger.Load()
+	return subscribeScope(l.entries(identityOf(cl, cl.Username), Read), l.dflt, filter)
 }
 
 // SupportsAuthMethod reports whether method is SCRAM-SHA-256.

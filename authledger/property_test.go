@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wrenmq/wrenmq/authledger"
+	"github.com/wrenmq/wrenmq/broker"
 	"pgregory.net/rapid"
 )
 
@@ -160,6 +161,27 @@ func TestPropertySubscriptionNeverExceedsRules(t *testing.T) {
 		// The analysis is exact, so it should not refuse what is safe either.
 		if !got && want {
 			t.Fatalf("refused %q although every topic it delivers is readable\n%s", sub, doc.String())
+		}
+
+		// OnACLReadScope: ReadAll exactly when OnACLCheck grants; otherwise
+		// ReadSome exactly when some topic of the universe it matches is
+		// readable.
+		some := false
+		for _, topic := range topics {
+			if refMatch(filter, topic) && refReadable(applying, dflt, topic) {
+				some = true
+				break
+			}
+		}
+		wantScope := broker.ReadNone
+		switch {
+		case want:
+			wantScope = broker.ReadAll
+		case some:
+			wantScope = broker.ReadSome
+		}
+		if scope := h.OnACLReadScope(client("cid", user, ""), sub); scope != wantScope {
+			t.Fatalf("read scope of %q is %d, want %d (some topic readable: %v)\n%s", sub, scope, wantScope, some, doc.String())
 		}
 	})
 }

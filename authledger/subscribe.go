@@ -41,6 +41,22 @@ const (
 // everyTopicReadable reports whether every topic matched by the filter
 // levels f is readable under entries and dflt.
 func everyTopicReadable(entries []entry, dflt Access, f []string) bool {
+	return everyTopicIs(entries, dflt, f, true)
+}
+
+// someTopicReadable reports whether some topic matched by the filter
+// levels f is readable under entries and dflt. When the search runs out
+// of budget it answers true: it only decides whether a subscription is
+// granted with a check of each delivery (broker.ReadSome), and that check
+// is exact.
+func someTopicReadable(entries []entry, dflt Access, f []string) bool {
+	return !everyTopicIs(entries, dflt, f, false)
+}
+
+// everyTopicIs reports whether every topic matched by the filter levels f
+// is readable (want) or unreadable (!want) under entries and dflt; false
+// when the search runs out of budget.
+func everyTopicIs(entries []entry, dflt Access, f []string, want bool) bool {
 	// Entries that share no topic with F can never decide one of its topics.
 	live := make([]entry, 0, len(entries))
 	for _, e := range entries {
@@ -50,6 +66,7 @@ func everyTopicReadable(entries []entry, dflt Access, f []string) bool {
 	}
 	s := &search{
 		f:       f,
+		want:    want,
 		entries: live,
 		dfltOK:  dflt.allows(Read),
 		seen:    make(map[string]struct{}),
@@ -58,8 +75,10 @@ func everyTopicReadable(entries []entry, dflt Access, f []string) bool {
 	start := make([]int, len(live)+1) // all at level 0
 	ok := s.visit(start, 0, false)
 	if s.budget < 0 {
-		slog.Warn("authledger: subscription check exceeded its search budget; denying",
-			"filter", strings.Join(f, "/"), "entries", len(live))
+		if want {
+			slog.Warn("authledger: subscription check exceeded its search budget; denying",
+				"filter", strings.Join(f, "/"), "entries", len(live))
+		}
 		return false
 	}
 	return ok
@@ -67,6 +86,7 @@ func everyTopicReadable(entries []entry, dflt Access, f []string) bool {
 
 type search struct {
 	f       []string
+	want    bool // the readability every topic of F is checked for
 	entries []entry
 	dfltOK  bool
 	seen    map[string]struct{}
@@ -120,7 +140,8 @@ func step(levels []string, any bool, pos, depth int, sym string) int {
 }
 
 // visit explores the topics whose first depth levels led to state; it
-// returns false as soon as it finds a topic F matches that is not readable.
+// returns false as soon as it finds a topic F matches whose readability is
+// not s.want.
 // empty is true when the topic so far is a single empty level: "" is no
 // topic name [MQTT-4.7.3-1], so "/#" does not deliver it, though it may
 // deliver its extensions.
@@ -136,7 +157,7 @@ func (s *search) visit(state []int, depth int, empty bool) bool {
 	if s.budget < 0 {
 		return false
 	}
-	if depth > 0 && !empty && accepting(s.f, false, state[0]) && !s.decide(state) {
+	if depth > 0 && !empty && accepting(s.f, false, state[0]) && s.decide(state) != s.want {
 		return false
 	}
 	// Once the first live entry accepts every extension, it decides all of
@@ -154,11 +175,11 @@ func (s *search) visit(state []int, depth int, empty bool) bool {
 		return true
 	}
 	if first < 0 {
-		return s.dfltOK
+		return s.dfltOK == s.want
 	}
 	// At the first level a '#' entry is not absorbing: it skips '$' levels.
 	if lv, any := s.levelsOf(first); (depth > 0 || any) && absorbing(lv, any, state[first]) {
-		return s.entries[first-1].access.allows(Read)
+		return s.entries[first-1].access.allows(Read) == s.want
 	}
 	for _, sym := range s.symbols(state, depth) {
 		next := make([]int, len(state))
