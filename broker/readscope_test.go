@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/storage"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -119,4 +120,30 @@ func TestRecheckKeepsPartlyReadableSubscriptions(t *testing.T) {
 	require.Zero(t, ts.RecheckSubscriptions())
 	pub.pub("secret/3", "d", 1, false)
 	require.Equal(t, "secret/3", sub.recv().Topic)
+}
+
+// TestReadScopeAfterRestart: a subscription readable only in part is
+// restored from storage without its check; messages queued for the
+// offline session before it resumes are checked when it does, and the
+// subscription, rechecked then, delivers only what the client may read.
+func TestReadScopeAfterRestart(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	opts := broker.Options{Storage: storage.NewStore(mem, storage.Options{})}
+	ts := startServerHooks(t, opts, &noSecrets{})
+	sub := connectC(t, ts, codec.V5, "rsr-sub", persistent(3600))
+	sub.sub("#", 1)
+	sub.disconnect()
+	require.NoError(t, ts.Close())
+
+	opts.Storage = storage.NewStore(mem, storage.Options{})
+	ts = startServerHooks(t, opts, &noSecrets{})
+	pub := connectC(t, ts, codec.V5, "rsr-pub")
+	pub.pub("secret/queued", "s", 1, false)
+	pub.pub("open/queued", "o", 1, false)
+	sub, ack := connect(t, ts, codec.V5, "rsr-sub", persistent(3600))
+	require.True(t, ack.SessionPresent)
+	require.Equal(t, "open/queued", sub.recv().Topic, "the unreadable queued message was dropped on resume")
+	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "secret/1", QoS: 1}))
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "open/1", QoS: 1}))
+	require.Equal(t, "open/1", sub.recv().Topic)
 }
