@@ -75,6 +75,20 @@ func (l *Ledger) entries(id identity, want Access) []entry {
 
 // canPublish reports whether the entries let a client publish to topic.
 func canPublish(entries []entry, dflt Access, topic string) bool {
+	return topicAllows(entries, dflt, topic, Write)
+}
+
+// canRead reports whether the entries let a client read the topic name
+// topic: the broker's check of each delivery through a subscription
+// readable only in part. It decides what canSubscribe decides for a
+// filter without wildcards, by the first entry matching, without a search.
+func canRead(entries []entry, dflt Access, topic string) bool {
+	return topicAllows(entries, dflt, topic, Read)
+}
+
+// topicAllows reports whether the first entry whose filter matches the
+// topic name (or the default) allows want.
+func topicAllows(entries []entry, dflt Access, topic string, want Access) bool {
 	if validTopicName(topic) != nil {
 		return false
 	}
@@ -82,10 +96,10 @@ func canPublish(entries []entry, dflt Access, topic string) bool {
 	for i := range entries {
 		e := &entries[i]
 		if e.any || matchLevels(e.levels, levels) {
-			return e.access.allows(Write)
+			return e.access.allows(want)
 		}
 	}
-	return dflt.allows(Write)
+	return dflt.allows(want)
 }
 
 // subscribeScope decides a subscription to filter (possibly

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -119,7 +120,11 @@ func (h *Hook) OnACLCheck(cl *broker.ClientInfo, topic string, access broker.Acc
 	case broker.AccessWrite:
 		return canPublish(l.entries(identityOf(cl, cl.Username), Write), l.dflt, topic)
 	case broker.AccessRead:
-		return canSubscribe(l.entries(identityOf(cl, cl.Username), Read), l.dflt, topic)
+		entries := l.entries(identityOf(cl, cl.Username), Read)
+		if !strings.ContainsAny(topic, "+#") && !strings.HasPrefix(topic, "$share/") {
+			return canRead(entries, l.dflt, topic) // a topic name: one delivery's check
+		}
+		return canSubscribe(entries, l.dflt, topic)
 	}
 	return false
 }

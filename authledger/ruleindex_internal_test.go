@@ -106,3 +106,29 @@ func BenchmarkACLCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadCheck: the check of one delivery through a subscription
+// readable in part (a topic name, first entry matching) against the
+// search a subscription check runs for the same string.
+func BenchmarkReadCheck(b *testing.B) {
+	l, err := Parse([]byte("default: deny\nacl:\n  - filters:\n      'secret/#': deny\n      'site/+/private/#': deny\n      '#': read\n"))
+	require.NoError(b, err)
+	id := identity{clientID: "c1", username: "u", remote: "127.0.0.1:5000"}
+	topic := "site/7/sensors/temp"
+	b.Run("delivery", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !canRead(l.entries(id, Read), l.dflt, topic) {
+				b.Fatal("denied")
+			}
+		}
+	})
+	b.Run("search", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !canSubscribe(l.entries(id, Read), l.dflt, topic) {
+				b.Fatal("denied")
+			}
+		}
+	})
+}
