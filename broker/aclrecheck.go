@@ -15,8 +15,9 @@ import (
 // ACL file reloaded, say) to subscriptions made before it: every
 // subscription whose filter OnACLCheck (or OnACLReadScope) no longer
 // allows for reading is removed, as if the client had unsubscribed (one
-// now readable only in part keeps being delivered through with a check of
-// each message), and messages queued for the
+// now readable only in part stays, and each message delivered through it
+// is checked from then on; a check once on stays on until the client
+// subscribes again), and messages queued for the
 // client on topics it may no longer read are dropped (OnPublishDropped
 // with DropNotAuthorized). A connected client is checked now, with its
 // connection's ClientInfo. A session without a connected client is
@@ -116,8 +117,12 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 		switch scope := s.hooks.readScope(info, sub.FullFilter()); {
 		case scope == ReadNone, scope == ReadSome && sub.Group != "":
 			denied = append(denied, sub)
-		case (scope == ReadSome) != sub.CheckReads:
-			sub.CheckReads = scope == ReadSome
+		case scope == ReadSome && !sub.CheckReads:
+			// Only ever turned on here: this answer may be stale by the
+			// time it is applied (another client resuming the session,
+			// another recheck), and a check left on is always safe, since
+			// each delivery is then decided by the ACL in force.
+			sub.CheckReads = true
 			rescoped = append(rescoped, sub)
 		}
 	}
@@ -148,15 +153,15 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 		return 0
 	}
 	if len(rescoped) > 0 {
-		// Flip the check on the subscriptions as they are now: the client
-		// may have changed their options meanwhile.
+		// Turn the check on in the subscriptions as they are now: the
+		// client may have changed their options meanwhile.
 		check := make(map[[2]string]bool, len(rescoped))
 		for _, sub := range rescoped {
-			check[[2]string{sub.Group, sub.Filter}] = sub.CheckReads
+			check[[2]string{sub.Group, sub.Filter}] = true
 		}
 		for _, sub := range s.topics.Subscriptions(sess.id) {
-			if c, ok := check[[2]string{sub.Group, sub.Filter}]; ok && c != sub.CheckReads {
-				sub.CheckReads = c
+			if check[[2]string{sub.Group, sub.Filter}] && !sub.CheckReads {
+				sub.CheckReads = true
 				s.topics.Subscribe(sub) // replaces it
 			}
 		}

@@ -198,6 +198,20 @@ func (c *conn) checkWill(w *codec.Will) error {
 	return nil
 }
 
+// reauthenticatedAs switches a connected client to the identity a
+// re-authentication established: under the session's lock, since routing
+// reads it to check deliveries (session.readerInfo), and then with a
+// recheck of the session's subscriptions and queue for the new identity.
+func (c *conn) reauthenticatedAs(info *ClientInfo) {
+	s, sess := c.srv, c.sess
+	sess.mu.Lock()
+	c.info = info
+	sess.username = info.Username
+	sess.checkedFor = info
+	sess.mu.Unlock()
+	s.recheckSession(sess, info, s.aclGen.Load(), false)
+}
+
 // runAuth runs one step of an enhanced authentication exchange (4.12).
 func (c *conn) runAuth() error {
 	var res AuthResult
@@ -207,7 +221,11 @@ func (c *conn) runAuth() error {
 		if res.Username != "" {
 			info := *c.info
 			info.Username = res.Username
-			c.info = &info
+			if c.state.Load() != stateConnected {
+				c.info = &info
+			} else if info.Username != c.info.Username {
+				c.reauthenticatedAs(&info)
+			}
 		}
 		if c.state.Load() == stateConnected {
 			// Re-authentication succeeded [MQTT-4.12.1-2].

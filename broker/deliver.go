@@ -366,7 +366,8 @@ func (s *Server) route(cl *ClientInfo, m *message, now time.Time) (int, backpres
 	// Every matching session counts, also one whose copy is dropped (too
 	// large for it, say): the server then behaves as if it had sent the
 	// message [MQTT-3.1.2-25], and its publisher is not told "no matching
-	// subscribers". So does one an OnSelectSubscribers hook removes.
+	// subscribers". So does one an OnSelectSubscribers hook removes; not
+	// one whose subscriptions do not let it read the topic (above).
 	n := len(tg)
 	if len(s.hooks.selectSubs) > 0 && n > 0 {
 		tg = s.selectRecipients(cl, m, tg)

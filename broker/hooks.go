@@ -71,15 +71,19 @@ type Access byte
 const (
 	// AccessRead is a subscription: the topic is a topic filter, possibly
 	// a shared one ("$share/group/filter"). It may be granted only if every
-	// topic the filter could deliver is readable.
+	// topic the filter could deliver is readable. It is also the check of
+	// each delivery through a subscription an ACLScopeChecker granted in
+	// part (ReadSome): the topic is then a topic name.
 	AccessRead Access = 1
 	// AccessWrite is a publish to a topic name.
 	AccessWrite Access = 2
 )
 
 // ACLChecker decides whether a client may subscribe to a filter or publish to
-// a topic. Access is granted when at least one checker grants it. With no
-// checker every subscription and publish is refused (deny-all).
+// a topic (and, through a subscription an ACLScopeChecker granted in part,
+// read the topic a message is delivered on). Access is granted when at
+// least one checker grants it. With no checker every subscription and
+// publish is refused (deny-all).
 type ACLChecker interface {
 	OnACLCheck(cl *ClientInfo, topic string, access Access) bool
 }

@@ -147,3 +147,129 @@ func TestReadScopeAfterRestart(t *testing.T) {
 	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "open/1", QoS: 1}))
 	require.Equal(t, "open/1", sub.recv().Topic)
 }
+
+// aliceOnly is an ACLScopeChecker with a per-user rule: only "alice", and
+// only while open is set, may read "secret/..."; "#" is readable in full
+// for her then, in part for everyone else. While hold is set, its answer
+// about alice's "#" waits (entered, then gate) before it is returned. Its
+// enhanced authentication method "token" makes the data the user name.
+type aliceOnly struct {
+	open, hold    atomic.Bool
+	entered, gate chan struct{}
+}
+
+func (*aliceOnly) ID() string { return "alice-only" }
+func (*aliceOnly) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+
+func (a *aliceOnly) scope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	first, _, _ := strings.Cut(filter, "/")
+	secretOK := cl.Username == "alice" && a.open.Load()
+	switch {
+	case secretOK:
+		return broker.ReadAll
+	case first == "secret", strings.HasPrefix(filter, "$share/"):
+		return broker.ReadNone
+	case first == "#", first == "+" && filter != "+":
+		return broker.ReadSome
+	}
+	return broker.ReadAll
+}
+
+func (a *aliceOnly) OnACLCheck(cl *broker.ClientInfo, topic string, acc broker.Access) bool {
+	return acc == broker.AccessWrite || a.scope(cl, topic) == broker.ReadAll
+}
+
+func (a *aliceOnly) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	sc := a.scope(cl, filter)
+	if a.hold.Load() && cl.Username == "alice" && filter == "#" {
+		a.entered <- struct{}{}
+		<-a.gate
+	}
+	return sc
+}
+
+func (*aliceOnly) SupportsAuthMethod(m string) bool { return m == "token" }
+func (*aliceOnly) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) broker.AuthResult {
+	return broker.AuthResult{Code: codec.Success, Username: string(ex.Data)}
+}
+
+func withUser(u string) connectOpt {
+	return func(c *codec.Connect) { c.Username = codec.Ptr(u) }
+}
+
+// TestStaleRecheckDoesNotWidenATakenOverSession: a RecheckSubscriptions
+// that found alice's "#" readable in full, but applies its answer only
+// after mallory took the session over, does not turn off the read check
+// for mallory: a recheck only ever turns checks on.
+func TestStaleRecheckDoesNotWidenATakenOverSession(t *testing.T) {
+	acl := &aliceOnly{entered: make(chan struct{}), gate: make(chan struct{})}
+	ts := startServerHooks(t, broker.Options{}, acl)
+	alice := connectC(t, ts, codec.V5, "st-shared", persistent(600), withUser("alice"))
+	require.Equal(t, []codec.ReasonCode{1}, alice.subscribe(codec.Subscription{Filter: "#", QoS: 1}))
+
+	acl.open.Store(true) // the ledger now lets alice read secret/...
+	acl.hold.Store(true)
+	done := make(chan int)
+	go func() { done <- ts.RecheckSubscriptions() }()
+	<-acl.entered // the recheck has its answer for alice and waits
+	acl.hold.Store(false)
+	mallory, ack := connect(t, ts, codec.V5, "st-shared", persistent(600), withUser("mallory"))
+	require.True(t, ack.SessionPresent)
+	close(acl.gate)
+	<-done
+
+	pub := connectC(t, ts, codec.V5, "st-pub")
+	pub.pub("secret/x", "for alice only", 1, false)
+	pub.pub("open/x", "o", 1, false)
+	require.Equal(t, "open/x", mallory.recv().Topic)
+}
+
+// TestReauthenticationSwitchesTheReader: a re-authentication that changes
+// the user name switches the identity deliveries are checked for (under
+// the session's lock: routing reads it from other goroutines, which the
+// race detector checks here), and rechecks the subscriptions.
+func TestReauthenticationSwitchesTheReader(t *testing.T) {
+	acl := &aliceOnly{}
+	acl.open.Store(true)
+	ts := startServerHooks(t, broker.Options{}, acl)
+	token := func(user string) func(*codec.Connect) {
+		return func(pk *codec.Connect) {
+			pk.Properties.AuthMethod = codec.Ptr("token")
+			pk.Properties.AuthData = []byte(user)
+		}
+	}
+	c := connectC(t, ts, codec.V5, "ra-sub", token("alice"))
+	require.Equal(t, []codec.ReasonCode{0}, c.subscribe(codec.Subscription{Filter: "#", QoS: 0}))
+	pub := connectC(t, ts, codec.V5, "ra-pub")
+	pub.pub("secret/1", "a", 0, false)
+	require.Equal(t, "secret/1", c.expectPublish().Topic, "alice reads secret/...")
+
+	reauth := func(user string) {
+		a := &codec.Auth{ReasonCode: codec.ReAuthenticate}
+		a.Properties.AuthMethod = codec.Ptr("token")
+		a.Properties.AuthData = []byte(user)
+		c.send(a)
+		for { // deliveries of open/x may come first
+			if a, ok := c.expect().(*codec.Auth); ok {
+				require.Equal(t, codec.Success, a.ReasonCode)
+				return
+			}
+		}
+	}
+	for i := range 50 { // routing and re-authentication side by side
+		reauth([]string{"alice", "bob"}[i%2])
+		pub.pub("open/x", "o", 0, false)
+	}
+	reauth("bob")
+	pub.pub("secret/2", "b", 0, false)
+	pub.pub("open/2", "o", 0, false)
+	for {
+		p := c.expectPublish()
+		if p.Topic != "open/x" {
+			require.Equal(t, "open/2", p.Topic, "bob does not read secret/...")
+			return
+		}
+	}
+}
