@@ -26,7 +26,9 @@ import (
 // expects next plus one "fresh" level (and, at the first level, a fresh
 // level starting with '$', which '+' and '#' do not match [MQTT-4.7.2-1]).
 // Visited states are memoised, so the search ends; a budget caps pathological
-// ledgers, and running out of budget denies (sound rather than complete).
+// ledgers, and running out of budget is sound rather than complete: the
+// filter is then not readable in full, and readable in part (the broker
+// checks each delivery, exactly).
 
 const (
 	posDead = -1
