@@ -152,6 +152,11 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 	if sess.ended {
 		return 0
 	}
+	if resuming {
+		// From here until the client is attached, what is routed to the
+		// session must be readable by it too (session.readerInfo).
+		sess.resumer = info
+	}
 	if len(rescoped) > 0 {
 		// Turn the check on in the subscriptions as they are now: the
 		// client may have changed their options meanwhile.

@@ -421,7 +421,9 @@ func (s *Server) dropUnreadable(topic string, tg []target) []target {
 	kept := tg[:0]
 	for _, t := range tg {
 		if t.check {
-			if info := t.sess.readerInfo(); info != nil && !s.hooks.allowed(info, topic, AccessRead) {
+			reader, resumer := t.sess.readerInfo()
+			if reader != nil && !s.hooks.allowed(reader, topic, AccessRead) ||
+				resumer != nil && !s.hooks.allowed(resumer, topic, AccessRead) {
 				continue
 			}
 		}

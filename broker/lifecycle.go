@@ -104,7 +104,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 	sess.will, sess.willFrom = will, c.info
 	sess.willDelay = willDelay
 	sess.username = c.info.Username
-	sess.checkedFor = c.info
+	sess.checkedFor, sess.resumer = c.info, nil
 	c.sess = sess
 	s.saveSessionLocked(sess, time.Time{})
 	s.mu.Unlock()

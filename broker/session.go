@@ -83,6 +83,7 @@ type session struct {
 	stalled      bool          // publishers do not wait for this session (waitForRoom)
 	aclGen       uint64        // the Server.aclGen its subscriptions were last checked at; 0 when restored
 	checkedFor   *ClientInfo   // the client its subscriptions were last checked for (see recheckOnResume)
+	resumer      *ClientInfo   // the client about to resume it, once checked for; nil again when attached
 	room         chan struct{} // closed when the queue has room again, nil when nobody waits
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
@@ -116,17 +117,21 @@ func (s *session) noteDropLocked(m *message, why DropReason) {
 	}
 }
 
-// readerInfo returns the client the ACL hooks check deliveries to the
-// session for: its connection's, or for a session without one the client
-// its subscriptions were last checked for; nil for a session restored
-// from storage that no client has resumed yet.
-func (s *session) readerInfo() *ClientInfo {
+// readerInfo returns the clients the ACL hooks check deliveries to the
+// session for. The first is its connection's, or for a session without
+// one the client its subscriptions were last checked for; nil for a
+// session restored from storage that no client has resumed yet. The
+// second, when not nil, is a client about to resume the session whose
+// recheck has run: a message routed before it is attached reaches it too
+// (queued, or sent to the old connection and resent), so both must be
+// allowed to read it.
+func (s *session) readerInfo() (*ClientInfo, *ClientInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conn != nil {
-		return s.conn.info
+		return s.conn.info, s.resumer
 	}
-	return s.checkedFor
+	return s.checkedFor, s.resumer
 }
 
 // unlock releases mu and then fires the hook events collected under it.
