@@ -54,11 +54,14 @@ func (s *Server) RecheckSubscriptions() int {
 	s.mu.RUnlock()
 	removed := 0
 	for _, sess := range sessions {
+		var info *ClientInfo
 		sess.mu.Lock()
-		c := sess.conn
+		if c := sess.conn; c != nil {
+			info = c.info // under mu: a re-authentication may replace it
+		}
 		sess.mu.Unlock()
-		if c != nil {
-			removed += s.recheckSession(sess, c.info, gen, false)
+		if info != nil {
+			removed += s.recheckSession(sess, info, gen, false)
 		}
 	}
 	if removed > 0 {

@@ -75,9 +75,15 @@ type conn struct {
 	// acked is set once the CONNACK accepting the client is queued; other
 	// goroutines (Close) read it instead of state, which only the reader
 	// may touch.
-	acked    atomic.Bool
-	version  codec.Version
-	info     *ClientInfo
+	acked   atomic.Bool
+	version codec.Version
+	// info is the client's identity. The reader sets it at CONNECT and may
+	// replace it, under the session's mu, when a re-authentication changes
+	// the user name: other goroutines read it under that mu.
+	info *ClientInfo
+	// id is the client identifier, set with info at CONNECT and never
+	// changed: read it (clientID) where the session's mu is not held.
+	id       string
 	sess     *session
 	connect  *codec.Connect
 	auth     *AuthExchange // enhanced authentication in progress
@@ -756,9 +762,4 @@ func (c *conn) end(err error) {
 	c.closeAfterFlush()
 }
 
-func (c *conn) clientID() string {
-	if c.info != nil {
-		return c.info.ID
-	}
-	return ""
-}
+func (c *conn) clientID() string { return c.id }

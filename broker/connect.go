@@ -131,7 +131,7 @@ func (c *conn) startConnect(pk *codec.Connect) error {
 	if pk.Username != nil {
 		info.Username = *pk.Username
 	}
-	c.info = info
+	c.info, c.id = info, info.ID
 	c.assigned = assigned
 	if s.stats.clientsConnected.Load() >= int64(s.opts.Limits.MaxClients) {
 		return c.refuse(codec.ServerBusy, errors.New("maximum number of clients reached"))
@@ -205,9 +205,19 @@ func (c *conn) checkWill(w *codec.Will) error {
 func (c *conn) reauthenticatedAs(info *ClientInfo) {
 	s, sess := c.srv, c.sess
 	sess.mu.Lock()
+	old := c.info
 	c.info = info
+	if sess.conn != c {
+		// Taken over meanwhile: the session is another client's now.
+		sess.mu.Unlock()
+		return
+	}
 	sess.username = info.Username
 	sess.checkedFor = info
+	if sess.willFrom == old {
+		sess.willFrom = info // the will is checked with the new identity
+	}
+	s.saveSessionLocked(sess, time.Time{})
 	sess.mu.Unlock()
 	s.recheckSession(sess, info, s.aclGen.Load(), false)
 }
@@ -345,10 +355,15 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 		will, willDelay = c.willMessage(pk.Will)
 	}
 
+	// No other client with this identifier may attach between the resume
+	// recheck and this attach: what it made of the session meanwhile would
+	// be taken over unchecked.
+	idl := s.connecting.lock(c.id)
 	if !pk.CleanStart {
 		s.recheckOnResume(c)
 	}
 	sess, present, endedWill, endedWillFrom := s.attach(c, pk.CleanStart, expiry, will, willDelay)
+	s.connecting.unlock(c.id, idl)
 	c.connectExpiry = expiry
 
 	ack := &codec.Connack{SessionPresent: present} // [MQTT-3.2.2-1..3]

@@ -273,3 +273,181 @@ func TestReauthenticationSwitchesTheReader(t *testing.T) {
 		}
 	}
 }
+
+// gated reads "open/..." and the topics under a client's own user name for
+// everyone, "secret/..." for alice only; "#" and "+/..." are readable in
+// part. The first read-scope question about holdScope's user, or the
+// first re-authentication while holdAuth is set, waits (entered, then
+// gate). Its method "token" makes the authentication data the user name;
+// every AUTH processed is reported on auths.
+type gated struct {
+	holdScope     atomic.Value // string
+	holdAuth      atomic.Bool
+	entered, gate chan struct{}
+	auths         chan struct{}
+}
+
+func newGated() *gated {
+	g := &gated{entered: make(chan struct{}), gate: make(chan struct{}), auths: make(chan struct{}, 64)}
+	g.holdScope.Store("")
+	return g
+}
+
+func (*gated) ID() string { return "gated" }
+func (*gated) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+
+func (g *gated) scope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	first, _, _ := strings.Cut(filter, "/")
+	switch {
+	case first == "open", first == cl.Username, first == "secret" && cl.Username == "alice":
+		return broker.ReadAll
+	case first == "#", first == "+" && filter != "+":
+		return broker.ReadSome
+	}
+	return broker.ReadNone
+}
+
+func (g *gated) OnACLCheck(cl *broker.ClientInfo, topic string, acc broker.Access) bool {
+	return acc == broker.AccessWrite || g.scope(cl, topic) == broker.ReadAll
+}
+
+func (g *gated) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	if u := g.holdScope.Load().(string); u != "" && cl.Username == u && g.holdScope.CompareAndSwap(u, "") {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+	return g.scope(cl, filter)
+}
+
+func (*gated) SupportsAuthMethod(m string) bool { return m == "token" }
+func (g *gated) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) broker.AuthResult {
+	if ex.Reauthenticate && g.holdAuth.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+	return broker.AuthResult{Code: codec.Success, Username: string(ex.Data)}
+}
+
+func (g *gated) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ error) {
+	if t == codec.AUTH {
+		select {
+		case g.auths <- struct{}{}:
+		default: // nobody counts them
+		}
+	}
+}
+
+// TestNoAttachBetweenARecheckAndItsAttach: while mallory's resume is being
+// rechecked, alice (same client identifier) cannot attach: if she did, and
+// subscribed to what only she may read, mallory would then take the
+// session over unchecked. Alice attaches after mallory instead, taking the
+// session over from her.
+func TestNoAttachBetweenARecheckAndItsAttach(t *testing.T) {
+	for _, clean := range []bool{false, true} {
+		t.Run(map[bool]string{false: "resume", true: "clean start"}[clean], func(t *testing.T) {
+			g := newGated()
+			ts := startServerHooks(t, broker.Options{}, g)
+			alice := connectC(t, ts, codec.V5, "na", persistent(600), withUser("alice"))
+			alice.sub("open/#", 1)
+			alice.disconnect()
+
+			g.holdScope.Store("mallory")
+			mallory := dial(t, ts, codec.V5)
+			mallory.send(newConnect(codec.V5, "na", persistent(600), withUser("mallory")))
+			<-g.entered // mallory's recheck of alice's session is under way
+
+			alice2 := dial(t, ts, codec.V5)
+			opts := []connectOpt{persistent(600), withUser("alice")}
+			if clean {
+				opts = append(opts, func(c *codec.Connect) { c.CleanStart = true })
+			}
+			alice2.send(newConnect(codec.V5, "na", opts...))
+			subscribed := make(chan struct{})
+			go func() {
+				defer close(subscribed)
+				if ack, ok := alice2.expect().(*codec.Connack); ok && ack.ReasonCode == codec.Success {
+					alice2.sub("secret/#", 1)
+				}
+			}()
+			close(g.gate)
+			require.Equal(t, codec.Success, expectT[*codec.Connack](mallory).ReasonCode)
+			<-subscribed
+
+			pub := connectC(t, ts, codec.V5, "na-pub")
+			pub.pub("secret/x", "for alice only", 1, false)
+			pub.pub("open/x", "o", 1, false)
+			// Alice took the session over from mallory, who gets nothing more.
+			mallory.expectEnd(codec.SessionTakenOver)
+			require.Equal(t, "secret/x", alice2.recv().Topic)
+		})
+	}
+}
+
+// TestReauthenticationAfterTakeover: a re-authentication that completes
+// after its connection was taken over changes that connection only, not
+// the session another client now holds; a later client with that user
+// name is then rechecked when it resumes.
+func TestReauthenticationAfterTakeover(t *testing.T) {
+	g := newGated()
+	ts := startServerHooks(t, broker.Options{}, g)
+	x := connectC(t, ts, codec.V5, "rt", persistent(600), func(pk *codec.Connect) {
+		pk.Properties.AuthMethod = codec.Ptr("token")
+		pk.Properties.AuthData = []byte("x")
+	})
+	g.holdAuth.Store(true)
+	au := &codec.Auth{ReasonCode: codec.ReAuthenticate}
+	au.Properties.AuthMethod = codec.Ptr("token")
+	au.Properties.AuthData = []byte("carol")
+	x.send(au)
+	<-g.entered
+	bob := connectC(t, ts, codec.V5, "rt", persistent(600), withUser("bob"))
+	close(g.gate)
+	<-g.auths // x's re-authentication, finished after the takeover
+	si, _ := ts.Session("rt")
+	require.Equal(t, "bob", si.Username, "the session stays bob's")
+	bob.sub("bob/#", 1)
+	bob.disconnect()
+
+	carol, ack := connect(t, ts, codec.V5, "rt", persistent(600), withUser("carol"))
+	require.True(t, ack.SessionPresent)
+	require.Empty(t, ts.Subscriptions("rt"), "bob's subscription was rechecked for carol and removed")
+	pub := connectC(t, ts, codec.V5, "rt-pub")
+	pub.pub("bob/private", "for bob only", 1, false)
+	carol.barrier()
+}
+
+// TestRecheckBesideReauthentication: RecheckSubscriptions reads a
+// connection's identity under the session's lock while re-authentications
+// replace it (the race detector checks).
+func TestRecheckBesideReauthentication(t *testing.T) {
+	g := newGated()
+	ts := startServerHooks(t, broker.Options{}, g)
+	c := connectC(t, ts, codec.V5, "rb", func(pk *codec.Connect) {
+		pk.Properties.AuthMethod = codec.Ptr("token")
+		pk.Properties.AuthData = []byte("alice")
+	})
+	c.sub("open/#", 0)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				ts.RecheckSubscriptions()
+			}
+		}
+	}()
+	for i := range 100 {
+		a := &codec.Auth{ReasonCode: codec.ReAuthenticate}
+		a.Properties.AuthMethod = codec.Ptr("token")
+		a.Properties.AuthData = []byte([]string{"alice", "bob"}[i%2])
+		c.send(a)
+		expectT[*codec.Auth](c)
+	}
+	close(stop)
+	<-done
+}

@@ -24,6 +24,10 @@ type Server struct {
 	log   *slog.Logger
 	hooks hookSet
 
+	// connecting serialises, per client identifier, CONNECT handling from
+	// the resume recheck to attach (see completeConnect).
+	connecting idLocks
+
 	topics   *topics.Index
 	retained *retainedStore
 	inline   inlineSubs

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The wrenmq Authors
+
+package broker
+
+import "sync"
+
+// idLocks is a mutex per key (a client identifier), held by few goroutines
+// at a time: an entry exists only while someone holds or waits for it.
+// The zero value is ready to use.
+type idLocks struct {
+	mu sync.Mutex
+	m  map[string]*idLock
+}
+
+// idLock is one key's mutex and the number of its holders and waiters.
+type idLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// lock locks key's mutex and returns it for unlock.
+func (l *idLocks) lock(key string) *idLock {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = make(map[string]*idLock)
+	}
+	k := l.m[key]
+	if k == nil {
+		k = &idLock{}
+		l.m[key] = k
+	}
+	k.refs++
+	l.mu.Unlock()
+	k.mu.Lock()
+	return k
+}
+
+// unlock unlocks k, which lock(key) returned.
+func (l *idLocks) unlock(key string, k *idLock) {
+	k.mu.Unlock()
+	l.mu.Lock()
+	if k.refs--; k.refs == 0 {
+		delete(l.m, key)
+	}
+	l.mu.Unlock()
+}
