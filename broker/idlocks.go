@@ -19,6 +19,9 @@ type idLock struct {
 	refs int
 }
 
+// idLockPool keeps a CONNECT from allocating its idLock.
+var idLockPool = sync.Pool{New: func() any { return new(idLock) }}
+
 // lock locks key's mutex and returns it for unlock.
 func (l *idLocks) lock(key string) *idLock {
 	l.mu.Lock()
@@ -27,7 +30,7 @@ func (l *idLocks) lock(key string) *idLock {
 	}
 	k := l.m[key]
 	if k == nil {
-		k = &idLock{}
+		k = idLockPool.Get().(*idLock)
 		l.m[key] = k
 	}
 	k.refs++
@@ -40,8 +43,13 @@ func (l *idLocks) lock(key string) *idLock {
 func (l *idLocks) unlock(key string, k *idLock) {
 	k.mu.Unlock()
 	l.mu.Lock()
+	free := false
 	if k.refs--; k.refs == 0 {
 		delete(l.m, key)
+		free = true // nobody else has k now
 	}
 	l.mu.Unlock()
+	if free {
+		idLockPool.Put(k)
+	}
 }
