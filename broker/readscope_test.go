@@ -148,51 +148,72 @@ func TestReadScopeAfterRestart(t *testing.T) {
 	require.Equal(t, "open/1", sub.recv().Topic)
 }
 
-// aliceOnly is an ACLScopeChecker with a per-user rule: only "alice", and
-// only while open is set, may read "secret/..."; "#" is readable in full
-// for her then, in part for everyone else. While hold is set, its answer
-// about alice's "#" waits (entered, then gate) before it is returned. Its
-// enhanced authentication method "token" makes the data the user name.
-type aliceOnly struct {
-	open, hold    atomic.Bool
+// gated reads "open/..." and the topics under a client's own user name for
+// everyone, "secret/..." for alice only (and everything for her while
+// aliceAll is set); "#" and "+/..." are readable in part. The first read-scope question about holdScope's user, or the
+// first re-authentication while holdAuth is set, waits (entered, then
+// gate). Its method "token" makes the authentication data the user name;
+// every AUTH processed is reported on auths.
+type gated struct {
+	aliceAll      atomic.Bool
+	holdScope     atomic.Value // string
+	holdAuth      atomic.Bool
 	entered, gate chan struct{}
+	auths         chan struct{}
 }
 
-func (*aliceOnly) ID() string { return "alice-only" }
-func (*aliceOnly) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+func newGated() *gated {
+	g := &gated{entered: make(chan struct{}), gate: make(chan struct{}), auths: make(chan struct{}, 64)}
+	g.holdScope.Store("")
+	return g
+}
+
+func (*gated) ID() string { return "gated" }
+func (*gated) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
 	return codec.Success
 }
 
-func (a *aliceOnly) scope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+func (g *gated) scope(cl *broker.ClientInfo, filter string) broker.ReadScope {
 	first, _, _ := strings.Cut(filter, "/")
-	secretOK := cl.Username == "alice" && a.open.Load()
 	switch {
-	case secretOK:
+	case cl.Username == "alice" && g.aliceAll.Load():
 		return broker.ReadAll
-	case first == "secret", strings.HasPrefix(filter, "$share/"):
-		return broker.ReadNone
+	case first == "open", first == cl.Username, first == "secret" && cl.Username == "alice":
+		return broker.ReadAll
 	case first == "#", first == "+" && filter != "+":
 		return broker.ReadSome
 	}
-	return broker.ReadAll
+	return broker.ReadNone
 }
 
-func (a *aliceOnly) OnACLCheck(cl *broker.ClientInfo, topic string, acc broker.Access) bool {
-	return acc == broker.AccessWrite || a.scope(cl, topic) == broker.ReadAll
+func (g *gated) OnACLCheck(cl *broker.ClientInfo, topic string, acc broker.Access) bool {
+	return acc == broker.AccessWrite || g.scope(cl, topic) == broker.ReadAll
 }
 
-func (a *aliceOnly) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
-	sc := a.scope(cl, filter)
-	if a.hold.Load() && cl.Username == "alice" && filter == "#" {
-		a.entered <- struct{}{}
-		<-a.gate
+func (g *gated) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
+	if u := g.holdScope.Load().(string); u != "" && cl.Username == u && g.holdScope.CompareAndSwap(u, "") {
+		g.entered <- struct{}{}
+		<-g.gate
 	}
-	return sc
+	return g.scope(cl, filter)
 }
 
-func (*aliceOnly) SupportsAuthMethod(m string) bool { return m == "token" }
-func (*aliceOnly) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) broker.AuthResult {
+func (*gated) SupportsAuthMethod(m string) bool { return m == "token" }
+func (g *gated) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) broker.AuthResult {
+	if ex.Reauthenticate && g.holdAuth.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
 	return broker.AuthResult{Code: codec.Success, Username: string(ex.Data)}
+}
+
+func (g *gated) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ error) {
+	if t == codec.AUTH {
+		select {
+		case g.auths <- struct{}{}:
+		default: // nobody counts them
+		}
+	}
 }
 
 func withUser(u string) connectOpt {
@@ -204,17 +225,16 @@ func withUser(u string) connectOpt {
 // after mallory took the session over, does not turn off the read check
 // for mallory: a recheck only ever turns checks on.
 func TestStaleRecheckDoesNotWidenATakenOverSession(t *testing.T) {
-	acl := &aliceOnly{entered: make(chan struct{}), gate: make(chan struct{})}
+	acl := newGated()
 	ts := startServerHooks(t, broker.Options{}, acl)
 	alice := connectC(t, ts, codec.V5, "st-shared", persistent(600), withUser("alice"))
 	require.Equal(t, []codec.ReasonCode{1}, alice.subscribe(codec.Subscription{Filter: "#", QoS: 1}))
 
-	acl.open.Store(true) // the ledger now lets alice read secret/...
-	acl.hold.Store(true)
+	acl.aliceAll.Store(true) // the ledger now lets alice read everything
+	acl.holdScope.Store("alice")
 	done := make(chan int)
 	go func() { done <- ts.RecheckSubscriptions() }()
-	<-acl.entered // the recheck has its answer for alice and waits
-	acl.hold.Store(false)
+	<-acl.entered // the recheck is asking about alice's "#" and waits
 	mallory, ack := connect(t, ts, codec.V5, "st-shared", persistent(600), withUser("mallory"))
 	require.True(t, ack.SessionPresent)
 	close(acl.gate)
@@ -231,9 +251,7 @@ func TestStaleRecheckDoesNotWidenATakenOverSession(t *testing.T) {
 // the session's lock: routing reads it from other goroutines, which the
 // race detector checks here), and rechecks the subscriptions.
 func TestReauthenticationSwitchesTheReader(t *testing.T) {
-	acl := &aliceOnly{}
-	acl.open.Store(true)
-	ts := startServerHooks(t, broker.Options{}, acl)
+	ts := startServerHooks(t, broker.Options{}, newGated())
 	token := func(user string) func(*codec.Connect) {
 		return func(pk *codec.Connect) {
 			pk.Properties.AuthMethod = codec.Ptr("token")
@@ -270,71 +288,6 @@ func TestReauthenticationSwitchesTheReader(t *testing.T) {
 		if p.Topic != "open/x" {
 			require.Equal(t, "open/2", p.Topic, "bob does not read secret/...")
 			return
-		}
-	}
-}
-
-// gated reads "open/..." and the topics under a client's own user name for
-// everyone, "secret/..." for alice only; "#" and "+/..." are readable in
-// part. The first read-scope question about holdScope's user, or the
-// first re-authentication while holdAuth is set, waits (entered, then
-// gate). Its method "token" makes the authentication data the user name;
-// every AUTH processed is reported on auths.
-type gated struct {
-	holdScope     atomic.Value // string
-	holdAuth      atomic.Bool
-	entered, gate chan struct{}
-	auths         chan struct{}
-}
-
-func newGated() *gated {
-	g := &gated{entered: make(chan struct{}), gate: make(chan struct{}), auths: make(chan struct{}, 64)}
-	g.holdScope.Store("")
-	return g
-}
-
-func (*gated) ID() string { return "gated" }
-func (*gated) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
-	return codec.Success
-}
-
-func (g *gated) scope(cl *broker.ClientInfo, filter string) broker.ReadScope {
-	first, _, _ := strings.Cut(filter, "/")
-	switch {
-	case first == "open", first == cl.Username, first == "secret" && cl.Username == "alice":
-		return broker.ReadAll
-	case first == "#", first == "+" && filter != "+":
-		return broker.ReadSome
-	}
-	return broker.ReadNone
-}
-
-func (g *gated) OnACLCheck(cl *broker.ClientInfo, topic string, acc broker.Access) bool {
-	return acc == broker.AccessWrite || g.scope(cl, topic) == broker.ReadAll
-}
-
-func (g *gated) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
-	if u := g.holdScope.Load().(string); u != "" && cl.Username == u && g.holdScope.CompareAndSwap(u, "") {
-		g.entered <- struct{}{}
-		<-g.gate
-	}
-	return g.scope(cl, filter)
-}
-
-func (*gated) SupportsAuthMethod(m string) bool { return m == "token" }
-func (g *gated) OnEnhancedAuth(_ *broker.ClientInfo, ex *broker.AuthExchange) broker.AuthResult {
-	if ex.Reauthenticate && g.holdAuth.CompareAndSwap(true, false) {
-		g.entered <- struct{}{}
-		<-g.gate
-	}
-	return broker.AuthResult{Code: codec.Success, Username: string(ex.Data)}
-}
-
-func (g *gated) OnPacketProcessed(_ *broker.ClientInfo, t codec.Type, _ error) {
-	if t == codec.AUTH {
-		select {
-		case g.auths <- struct{}{}:
-		default: // nobody counts them
 		}
 	}
 }
