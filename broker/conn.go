@@ -115,6 +115,11 @@ type conn struct {
 
 	out outQueue
 
+	// lastWord is set when the reader ends the connection after queueing a
+	// packet that tells the client why (a refusing CONNACK or a
+	// DISCONNECT): the close then lingers (see linger).
+	lastWord atomic.Bool
+
 	// closeMu guards the fields below.
 	closeMu   sync.Mutex
 	closeErr  error
@@ -163,7 +168,11 @@ func (c *conn) finish(err error) {
 		err = fmt.Errorf("keep alive timeout: %w", err)
 	}
 	c.releaseReadBuf()
+	linger := c.lingerWanted()
 	c.end(err)
+	if linger {
+		c.linger()
+	}
 	s := c.srv
 	s.connsMu.Lock()
 	delete(s.conns, c)
@@ -502,11 +511,13 @@ func (c *conn) flushInline() {
 	start := len(q.bufs) > 0 || q.tail != nil && len(*q.tail) > 0
 	start = start && q.startLocked()
 	// closeAfterFlush left the close to this flush (see there).
-	closeNow := !start && q.closed && q.closeAfter && !q.writing
-	q.mu.Unlock()
-	if closeNow {
-		_ = c.nc.Close()
+	act := closeNothing
+	if !start && q.closed && q.closeAfter && !q.writing {
+		act = q.takeCloseLocked(false)
 	}
+	linger := q.linger
+	q.mu.Unlock()
+	act.apply(c.nc, linger)
 	if start {
 		var gate func() error
 		if c.srv.persist.enabled() {
@@ -699,6 +710,7 @@ func (c *conn) protocolError(err error) error {
 	c.srv.log.Debug("closing connection on protocol error", "client", c.clientID(), "remote", c.nc.RemoteAddr().String(), "err", err)
 	if c.state.Load() == stateConnected && c.version == codec.V5 {
 		c.sendDisconnect(code, err.Error())
+		c.lastWord.Store(true)
 	}
 	c.setCloseErr(err)
 	return err
@@ -739,11 +751,58 @@ func (c *conn) closeAfterFlush() {
 	// While the reader handles CONNECT it flushes the queue itself
 	// (flushInline) and closes then: closing now would lose the CONNACK
 	// and DISCONNECT of a client taken over right after connecting.
-	closeNow := !q.writing && !q.deferStart
-	q.mu.Unlock()
-	if closeNow {
-		_ = c.nc.Close()
+	act := closeNothing
+	if !q.writing && !q.deferStart {
+		act = q.takeCloseLocked(true)
 	}
+	linger := q.linger
+	q.mu.Unlock()
+	act.apply(c.nc, linger)
+}
+
+// lingerWanted reports whether the reader, ending the connection, should
+// linger: it queued a last packet for the client and the connection can
+// shut its write side alone. It then arms the linger before the close is
+// asked for; the reads left are bounded by WriteTimeout (for the flush)
+// until the write side is shut, and by CloseLinger after.
+func (c *conn) lingerWanted() bool {
+	d := c.srv.opts.CloseLinger
+	if d <= 0 || !c.lastWord.Load() {
+		return false
+	}
+	if _, ok := c.nc.(closeWriter); !ok {
+		return false
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.WriteTimeout + d))
+	q := &c.out
+	q.mu.Lock()
+	if q.ncState == ncOpen {
+		q.linger = d
+	}
+	q.mu.Unlock()
+	return true
+}
+
+// linger reads and discards what the client still sends until it closes
+// the connection or the deadline set by lingerWanted and closeWrite passes,
+// then closes it. Closing a TCP socket with unread input resets the
+// connection, and a reset can cost the client the CONNACK or DISCONNECT
+// it was about to read (or fail its next write, before it reads them);
+// shutting the write side and reading on lets the last packet arrive as
+// sent, followed by an orderly end of stream.
+func (c *conn) linger() {
+	bp := connectPool.Get().(*[]byte)
+	for {
+		if _, err := c.nc.Read(*bp); err != nil {
+			break
+		}
+	}
+	connectPool.Put(bp)
+	q := &c.out
+	q.mu.Lock()
+	q.ncState = ncClosed
+	q.mu.Unlock()
+	_ = c.nc.Close()
 }
 
 // end runs once when the read loop stops: it hands the session back to

@@ -86,6 +86,7 @@ func (c *conn) refuse(code codec.ReasonCode, cause error) error {
 		ack.ReasonCode = codec.ConnackCodeV3(code)
 	}
 	c.sendControl(ack)
+	c.lastWord.Store(true)
 	return fmt.Errorf("connect refused (%s): %w", code, cause)
 }
 
@@ -271,6 +272,7 @@ func (c *conn) runAuth() error {
 				code = codec.NotAuthorized
 			}
 			c.sendDisconnect(code, "re-authentication failed")
+			c.lastWord.Store(true)
 			return fmt.Errorf("re-authentication failed: %s", code)
 		}
 		return c.refuse(code, errors.New("enhanced authentication failed"))

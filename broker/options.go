@@ -33,6 +33,16 @@ type Options struct {
 	// client is considered stalled and disconnected. Default 30 s.
 	WriteTimeout time.Duration
 
+	// CloseLinger is how long a connection the server ends with a packet
+	// telling the client why (a CONNACK refusing it, a DISCONNECT for a
+	// protocol error) keeps reading, and discarding, what the client still
+	// sends once that packet is written. Closing a socket with unread
+	// input makes TCP reset the connection, and a reset can keep the
+	// client from reading the packet (or fail its next write before it
+	// does); lingering ends at once when the client closes, as it must on
+	// that packet. Default 2 s; negative closes at once.
+	CloseLinger time.Duration
+
 	// SysInterval is the interval at which $SYS topics are published,
 	// retained (in memory, never to storage): $SYS/broker/version,
 	// uptime, started, clients/..., messages/..., bytes/..., packets/...,
@@ -225,6 +235,7 @@ type Compat struct {
 const (
 	defaultConnectTimeout   = 10 * time.Second
 	defaultWriteTimeout     = 30 * time.Second
+	defaultCloseLinger      = 2 * time.Second
 	defaultSysInterval      = 30 * time.Second
 	defaultReceiveMaximum   = 1024
 	defaultMaxPacketSize    = 1 << 20
@@ -318,6 +329,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = defaultWriteTimeout
+	}
+	if o.CloseLinger == 0 {
+		o.CloseLinger = defaultCloseLinger
 	}
 	if o.SysInterval == 0 {
 		o.SysInterval = defaultSysInterval

@@ -65,6 +65,11 @@ type outQueue struct {
 	closed  bool      // no more bytes are accepted
 	// closeAfter asks the writer to close the connection once drained.
 	closeAfter bool
+	// linger, when above zero, makes that close shut only the write side
+	// and bound the reader's remaining reads to linger (see conn.linger);
+	// ncState records what was done to the connection.
+	linger  time.Duration
+	ncState ncState
 	// durable is set when a queued packet depends on session state that
 	// storage must hold first (acknowledgements, QoS 1/2 PUBLISH, CONNACK,
 	// SUBACK): the writer then waits for earlier writes to be durable
@@ -79,6 +84,58 @@ type outQueue struct {
 	stalled bool
 	room    chan struct{}
 	lowMark int // queued bytes at or below which room is signalled
+}
+
+// ncState is how far the outbound queue has closed its connection.
+type ncState uint8
+
+const (
+	ncOpen      ncState = iota
+	ncWriteShut         // write side shut, the reader lingers
+	ncClosed
+)
+
+// closeAction is what the queue does to its connection once it is done.
+type closeAction uint8
+
+const (
+	closeNothing closeAction = iota
+	closeWrite               // shut the write side, bound the linger
+	closeFull
+)
+
+// takeCloseLocked decides how the queue closes its connection now: fully,
+// or only its write side when a linger was asked for. ends is set for a
+// close request (closeAfterFlush), which also cuts a linger short; the
+// writer's own close at the end of a flush never does.
+func (q *outQueue) takeCloseLocked(ends bool) closeAction {
+	switch {
+	case q.ncState == ncOpen && q.linger > 0:
+		q.ncState = ncWriteShut
+		return closeWrite
+	case q.ncState == ncOpen, q.ncState == ncWriteShut && ends:
+		q.ncState = ncClosed
+		return closeFull
+	}
+	return closeNothing
+}
+
+// closeWriter is a connection whose write side can be shut alone.
+type closeWriter interface{ CloseWrite() error }
+
+// apply carries out a close on nc; linger bounds the reads left to the
+// reader after a write-side shutdown.
+func (a closeAction) apply(nc net.Conn, linger time.Duration) {
+	switch a {
+	case closeWrite:
+		if cw, ok := nc.(closeWriter); ok && cw.CloseWrite() == nil {
+			_ = nc.SetReadDeadline(time.Now().Add(linger))
+			return
+		}
+		_ = nc.Close()
+	case closeFull:
+		_ = nc.Close()
+	}
 }
 
 // free returns how many more bytes fit within limit (0 once closed).
@@ -158,12 +215,14 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 		q.sealTailLocked()
 		if len(q.bufs) == 0 {
 			q.writing = false
-			closeNow := q.closeAfter
+			act := closeNothing
+			if q.closeAfter {
+				act = q.takeCloseLocked(false)
+			}
+			linger := q.linger
 			q.bufs, q.pooled = nil, nil
 			q.mu.Unlock()
-			if closeNow {
-				_ = nc.Close()
-			}
+			act.apply(nc, linger)
 			onDrained(total)
 			return
 		}
@@ -206,6 +265,7 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			q.mu.Lock()
 			q.closed = true
 			q.writing = false
+			q.ncState = ncClosed
 			q.dropLocked()
 			if q.room != nil {
 				close(q.room)

@@ -4,6 +4,7 @@
 package listeners
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -89,6 +90,16 @@ func (c *releasingConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+// CloseWrite shuts the write side of the wrapped connection when it can
+// (TCP, Unix and TLS connections can), so that the server can still end a
+// connection with a lingering close.
+func (c *releasingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 // Unwrap returns the wrapped connection, so the server still finds the

@@ -112,6 +112,7 @@ type LimitsConfig struct {
 	PublishBackpressure       *Duration `yaml:"publish_backpressure"`
 	ConnectTimeout            *Duration `yaml:"connect_timeout"`
 	WriteTimeout              *Duration `yaml:"write_timeout"`
+	CloseLinger               *Duration `yaml:"close_linger"`
 }
 
 // AuthConfig chooses how clients are authenticated and authorised.

@@ -67,7 +67,7 @@ func TestPlanMapsOptions(t *testing.T) {
   "listeners": [{"type": "tcp", "address": "127.0.0.1:0"}, {"type": "tcp", "address": "127.0.0.1:0"}],
   "capabilities": {"maximum_qos": 0, "retain_available": false, "topic_alias_maximum": 0,
                    "maximum_packet_size": 4096, "server_keep_alive": "60s", "maximum_session_expiry": "1h"},
-  "limits": {"max_clients": 10, "queue_qos0_offline": true, "write_timeout": "5s",
+  "limits": {"max_clients": 10, "queue_qos0_offline": true, "write_timeout": "5s", "close_linger": "0s",
              "max_retained_bytes": 1024, "max_queued_bytes": 2048, "max_inflight_bytes": 3072, "max_total_queued_bytes": 8192, "max_connections": 500, "max_subscription_bytes": 4096, "max_topic_levels": 8, "outbound_high_water": 4096, "memory_limit": 1073741824,
              "publish_backpressure": "250ms"},
   "sys_interval": "0s"
@@ -99,6 +99,7 @@ func TestPlanMapsOptions(t *testing.T) {
 	require.EqualValues(t, 1<<30, o.Limits.MemoryLimit)
 	require.Equal(t, 250*time.Millisecond, o.Limits.PublishBackpressure)
 	require.Equal(t, 5*time.Second, o.WriteTimeout)
+	require.Negative(t, o.CloseLinger, "0 in the file: close at once")
 	require.Negative(t, o.SysInterval)
 }
 

@@ -375,6 +375,16 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 		}
 		ol.MemoryLimit = *v
 	}
+	if v := lc.CloseLinger; v != nil {
+		switch {
+		case v.D() < 0:
+			bad("must not be negative (0 closes at once)", "limits", "close_linger")
+		case v.D() == 0:
+			p.opts.CloseLinger = -1
+		default:
+			p.opts.CloseLinger = v.D()
+		}
+	}
 	for _, d := range []struct {
 		v   *Duration
 		k   string
