@@ -219,11 +219,19 @@ func (r *retainedStore) count() int {
 // expired ones are removed as they are found. The walk stops at the limit,
 // so a filter matching much of a large store costs no more than limit.
 func (r *retainedStore) match(filter string, limit int) []*message {
+	ms, _ := r.matchUpTo(filter, limit)
+	return ms
+}
+
+// matchUpTo is match, also reporting whether the walk stopped at the
+// limit (more messages may match).
+func (r *retainedStore) matchUpTo(filter string, limit int) ([]*message, bool) {
 	now := time.Now()
 	c := collector{limit: limit}
 	r.mu.RLock()
 	r.root.match(filter, true, &c)
 	r.mu.RUnlock()
+	full := c.full()
 	kept := c.out[:0]
 	var expired []*message
 	for _, m := range c.out {
@@ -240,7 +248,7 @@ func (r *retainedStore) match(filter string, limit int) []*message {
 		}
 		r.mu.Unlock()
 	}
-	return kept
+	return kept, full
 }
 
 // sourced is a retained message with the client that published it.

@@ -161,17 +161,50 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	if room <= 0 {
 		return codec.ReasonCode(qos), nil
 	}
-	ms := s.retained.match(filter, room)
+	var ms []*message
+	if checkReads {
+		ms = c.readableRetained(filter, room)
+	} else {
+		ms = s.retained.match(filter, room)
+	}
 	if len(ms) == room && s.debugEnabled() {
 		s.debug("retained messages for this SUBSCRIBE reached what the client can take now; no more are sent", "client", c.info.ID, "filter", sub.Filter)
 	}
 	for _, m := range ms {
-		if checkReads && !s.hooks.allowed(c.info, m.pub.Topic, AccessRead) {
-			continue
-		}
 		*retained = append(*retained, retainedSend{msg: m, qos: qos})
 	}
 	return codec.ReasonCode(qos), nil
+}
+
+// readableRetained returns up to room retained messages matching filter
+// that the client may read (a subscription readable in part). Unreadable
+// messages take no room: the walk is widened, doubling, until room
+// readable messages are found or no more match, so that however many
+// unreadable messages the walk meets first, they cannot crowd out the
+// readable ones. Each message is checked once. As in Mosquitto, a filter
+// matching much of a large store costs a read check per matching message.
+func (c *conn) readableRetained(filter string, room int) []*message {
+	s := c.srv
+	checked := make(map[*message]bool)
+	limit := room
+	for {
+		ms, full := s.retained.matchUpTo(filter, limit)
+		out := ms[:0]
+		for _, m := range ms {
+			ok, seen := checked[m]
+			if !seen {
+				ok = s.hooks.allowed(c.info, m.pub.Topic, AccessRead)
+				checked[m] = ok
+			}
+			if ok {
+				out = append(out, m)
+			}
+		}
+		if len(out) >= room || !full || limit >= s.opts.Limits.MaxRetained {
+			return out[:min(len(out), room)]
+		}
+		limit = min(2*limit, s.opts.Limits.MaxRetained)
+	}
 }
 
 // minRetainedSend is the fewest bytes a retained PUBLISH takes in the
