@@ -230,3 +230,25 @@ func TestReloadIsAtomicUnderConcurrentChecks(t *testing.T) {
 	h.Reload(nil)
 	assert.Equal(t, authledger.Deny, h.Ledger().Default())
 }
+
+// TestPartialSubscriptions: partial_subscriptions decides a subscription
+// readable only in part; one readable in full or not at all is decided the
+// same either way.
+func TestPartialSubscriptions(t *testing.T) {
+	const rules = "acl:\n  - filters:\n      a/b: read\n"
+	for _, tc := range []struct {
+		setting string
+		partly  broker.ReadScope
+	}{
+		{"", broker.ReadSome},
+		{"partial_subscriptions: filter\n", broker.ReadSome},
+		{"partial_subscriptions: refuse\n", broker.ReadNone},
+	} {
+		h := mustHook(t, tc.setting+rules)
+		cl := client("c", "u", "")
+		assert.Equal(t, tc.partly, h.OnACLReadScope(cl, "#"), "%q: # under a/b: read", tc.setting)
+		assert.Equal(t, tc.partly, h.OnACLReadScope(cl, "a/+"), "%q: a/+ under a/b: read", tc.setting)
+		assert.Equal(t, broker.ReadAll, h.OnACLReadScope(cl, "a/b"), "%q: a/b", tc.setting)
+		assert.Equal(t, broker.ReadNone, h.OnACLReadScope(cl, "c/#"), "%q: c/#", tc.setting)
+	}
+}

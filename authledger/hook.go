@@ -133,10 +133,15 @@ func (h *Hook) OnACLCheck(cl *broker.ClientInfo, topic string, access broker.Acc
 // for the broker: ReadAll when every topic the filter could deliver is
 // readable, ReadSome when only some are (the broker grants it and delivers
 // through it only messages on topics OnACLCheck lets the client read; it
-// refuses ReadSome for a shared subscription), ReadNone when none is.
+// refuses ReadSome for a shared subscription), ReadNone when none is or,
+// in a ledger with partial_subscriptions: refuse, when not all are.
 func (h *Hook) OnACLReadScope(cl *broker.ClientInfo, filter string) broker.ReadScope {
 	l := h.ledger.Load()
-	return subscribeScope(l.entries(identityOf(cl, cl.Username), Read), l.dflt, filter)
+	scope := subscribeScope(l.entries(identityOf(cl, cl.Username), Read), l.dflt, filter)
+	if scope == broker.ReadSome && l.refusePartial {
+		return broker.ReadNone
+	}
+	return scope
 }
 
 // SupportsAuthMethod reports whether method is SCRAM-SHA-256.

@@ -73,10 +73,13 @@ func (e *ParseError) Unwrap() error { return e.Err }
 type Ledger struct {
 	dflt           Access
 	allowPlaintext bool
-	auth           []authRule
-	acl            []aclRule
-	authIndex      ruleIndex
-	aclIndex       ruleIndex
+	// refusePartial refuses subscriptions readable only in part instead
+	// of granting them filtered (partial_subscriptions: refuse).
+	refusePartial bool
+	auth          []authRule
+	acl           []aclRule
+	authIndex     ruleIndex
+	aclIndex      ruleIndex
 	// compare replaces bcrypt.CompareHashAndPassword in tests.
 	compare func(hash, password []byte) error
 }

@@ -49,6 +49,7 @@ func TestParseErrorsCiteLine(t *testing.T) {
 		{"scram bad base64", "auth:\n  - username: u\n    allow: true\n    scram:\n      salt: '***'\n", 5, authledger.ErrBadValue, "base64"},
 		{"deny with password", "auth:\n  - username: u\n    password: '" + bcryptHash + "'\n    allow: false\n", 2, authledger.ErrBadValue, "deny"},
 		{"acl not a list", "acl: {a: b}\n", 1, authledger.ErrBadValue, "list"},
+		{"unknown partial_subscriptions", "partial_subscriptions: deny\n", 1, authledger.ErrBadValue, "filter or refuse"},
 		// JSON goes through the same parser and keeps its line numbers.
 		{"json unknown field", "{\n  \"default\": \"deny\",\n  \"acl\": [\n    {\"username\": \"u\", \"filterz\": {}}\n  ]\n}\n", 4, authledger.ErrUnknownField, `"filterz"`},
 		{"json bad access", "{\n  \"acl\": [\n    {\"filters\": {\n      \"a/b\": \"rw\"\n    }}\n  ]\n}\n", 4, authledger.ErrUnknownAccess, `"rw"`},

@@ -56,12 +56,24 @@ func (p *parser) document(data []byte) (*Ledger, error) {
 				return err
 			}
 			l.allowPlaintext = b
+		case "partial_subscriptions":
+			s, err := p.str(v)
+			if err != nil {
+				return err
+			}
+			switch s {
+			case "filter":
+			case "refuse":
+				l.refusePartial = true
+			default:
+				return p.errf(v, fmt.Errorf("%w: partial_subscriptions %q (want filter or refuse)", ErrBadValue, s))
+			}
 		case "auth":
 			authNode = v
 		case "acl":
 			aclNode = v
 		default:
-			return p.errf(k, fmt.Errorf("%w %q (want default, allow_plaintext, auth or acl)", ErrUnknownField, key))
+			return p.errf(k, fmt.Errorf("%w %q (want default, allow_plaintext, partial_subscriptions, auth or acl)", ErrUnknownField, key))
 		}
 		return nil
 	})
