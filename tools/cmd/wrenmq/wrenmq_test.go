@@ -108,6 +108,9 @@ func TestBadConfigurations(t *testing.T) {
 		{"missing ledger", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\nauth:\n  ledger: /nonexistent/ledger.yaml\n", ":5: auth.ledger: ledger /nonexistent/ledger.yaml"},
 		{"no auth off loopback", "listeners:\n  - type: ws\n    address: :0\n", "listener ws listens on :0, which is not loopback, and no auth is configured"},
 		{"bad log level", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\nlogging:\n  level: chatty\n", `:5: logging.level: unknown level "chatty"`},
+		{"proxy_trusted alone", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\n    proxy_trusted: [10.0.0.0/8]\n", ":4: listeners[0].proxy_trusted: proxy_trusted needs proxy_protocol: true"},
+		{"proxy bad network", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\n    proxy_protocol: true\n    proxy_trusted: [10.0.0.0/33]\n", `:5: listeners[0].proxy_trusted[0]: "10.0.0.0/33" is not a CIDR network`},
+		{"proxy on unix", "listeners:\n  - type: unix\n    address: /tmp/x.sock\n    proxy_protocol: true\n", ":4: listeners[0].proxy_protocol: the PROXY protocol is for tcp, tls, ws and wss listeners"},
 		{"json", `{"listeners": [{"type": "tcp", "address": "127.0.0.1:0", "port": 1}]}`, `:1: unknown key "port"`},
 	}
 	dir := t.TempDir()
@@ -258,6 +261,37 @@ sys_interval: 0s
 	require.NoError(t, err)
 	connect(t, nc, "bob-2", "bob", "b-pw").echo(t, "t/bob", "after reload")
 	alice.echo(t, "t/unix2", "still connected")
+}
+
+// A listener behind a PROXY protocol proxy: the ledger's address rules see
+// the client's address from the header; a connection from the trusted
+// proxy without one is closed.
+func TestProxyProtocolListener(t *testing.T) {
+	dir := t.TempDir()
+	ledger := writeFile(t, dir, "ledger.yaml", "default: readwrite\nauth:\n  - remote: 192.0.2.0/24\n    allow: true\n")
+	cfg := writeFile(t, dir, "wrenmq.yaml", `
+listeners:
+  - {type: tcp, address: "127.0.0.1:0", proxy_protocol: true, proxy_trusted: [127.0.0.0/8]}
+auth:
+  ledger: `+ledger+`
+sys_interval: 0s
+`)
+	p := startWrenmq(t, "-config", cfg)
+	dialWith := func(header string) net.Conn {
+		nc, err := net.Dial("tcp", p.addr(t, "tcp"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = nc.Close() })
+		if header != "" {
+			_, err = nc.Write([]byte(header))
+			require.NoError(t, err)
+		}
+		return nc
+	}
+	connect(t, dialWith("PROXY TCP4 192.0.2.5 127.0.0.1 40000 1883\r\n"), "behind-proxy", "", "").echo(t, "t/proxy", "via proxy")
+	_, code, _ := tryConnect(t, dialWith("PROXY TCP4 203.0.113.9 127.0.0.1 40000 1883\r\n"), "elsewhere", "", "")
+	require.Equal(t, byte(0x87), code, "the ledger judged the address from the header")
+	_, _, err := tryConnect(t, dialWith(""), "no-header", "", "")
+	require.Error(t, err, "a connection from the trusted proxy must start with a header")
 }
 
 func readFile(t *testing.T, path string) string {

@@ -62,6 +62,13 @@ type ListenerConfig struct {
 	// ConnectionBurst is how many connections may arrive at once under
 	// ConnectionRate; default the rate rounded up.
 	ConnectionBurst int `yaml:"connection_burst"`
+
+	// ProxyProtocol expects a PROXY protocol (v1 or v2) header at the
+	// start of each connection from ProxyTrusted (tcp, tls, ws, wss).
+	ProxyProtocol bool `yaml:"proxy_protocol"`
+	// ProxyTrusted are the CIDR networks of the proxies; empty: every
+	// connection must come through one.
+	ProxyTrusted []string `yaml:"proxy_trusted"`
 }
 
 // TLSConfig names the certificate files of a tls or wss listener.

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -167,6 +168,9 @@ func bind(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, 
 
 // bindRaw creates and binds one listener.
 func bindRaw(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, error) {
+	if lp.proxy != nil {
+		return bindProxied(lp, maxPacket, log)
+	}
 	switch lp.Type {
 	case typeTCP:
 		return broker.ListenTCP(lp.ID, lp.Address)
@@ -175,15 +179,41 @@ func bindRaw(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listene
 	case typeUnix:
 		return listeners.ListenUnix(lp.ID, lp.Address)
 	case typeWS, typeWSS:
-		return listeners.ListenWebSocket(lp.ID, lp.Address, listeners.WebSocketOptions{
-			Path:           lp.Path,
-			AllowedOrigins: lp.AllowedOrigins,
-			TLSConfig:      lp.tls,
-			MaxMessageSize: maxPacket,
-			Logger:         log,
-		})
+		return listeners.ListenWebSocket(lp.ID, lp.Address, wsOptions(lp, maxPacket, log))
 	}
 	return nil, fmt.Errorf("listener %s: unknown type %q", lp.ID, lp.Type)
+}
+
+// wsOptions are the options of a ws or wss listener.
+func wsOptions(lp listenerPlan, maxPacket int64, log *slog.Logger) listeners.WebSocketOptions {
+	return listeners.WebSocketOptions{
+		Path:           lp.Path,
+		AllowedOrigins: lp.AllowedOrigins,
+		TLSConfig:      lp.tls,
+		MaxMessageSize: maxPacket,
+		Logger:         log,
+	}
+}
+
+// bindProxied creates and binds a TCP, TLS or WebSocket listener whose
+// connections start with a PROXY protocol header: the header is read from
+// the TCP connection, before TLS and HTTP.
+func bindProxied(lp listenerPlan, maxPacket int64, log *slog.Logger) (broker.Listener, error) {
+	raw, err := broker.ListenConfig.Listen(context.Background(), "tcp", lp.Address)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: listen on %s %s: %w", lp.ID, lp.Type, lp.Address, err)
+	}
+	ln := listeners.WithProxyProtocol(raw, *lp.proxy)
+	switch lp.Type {
+	case typeTCP:
+		return broker.NewNetListener(lp.ID, ln), nil
+	case typeTLS:
+		return broker.NewNetListener(lp.ID, tls.NewListener(ln, lp.tls)), nil
+	case typeWS, typeWSS:
+		return listeners.NewWebSocket(lp.ID, ln, wsOptions(lp, maxPacket, log)), nil
+	}
+	_ = raw.Close()
+	return nil, fmt.Errorf("listener %s: the PROXY protocol is not available on %s listeners", lp.ID, lp.Type)
 }
 
 // listenerURL is the URL clients use to reach a listener.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/wrenmq/wrenmq/authledger"
 	"github.com/wrenmq/wrenmq/broker"
+	"github.com/wrenmq/wrenmq/broker/listeners"
 	"github.com/wrenmq/wrenmq/codec"
 )
 
@@ -51,7 +53,8 @@ type plan struct {
 // listenerPlan is one validated listener.
 type listenerPlan struct {
 	ListenerConfig
-	tls *tls.Config
+	tls   *tls.Config
+	proxy *listeners.ProxyProtocol // nil: no PROXY protocol
 }
 
 // local reports whether the listener can only be reached from this host.
@@ -149,6 +152,23 @@ func (c *Config) plan() (*plan, error) {
 		}
 		if !web && len(l.AllowedOrigins) > 0 {
 			bad("only ws and wss listeners take allowed_origins", at("allowed_origins")...)
+		}
+		if l.ProxyProtocol {
+			lp.proxy = &listeners.ProxyProtocol{}
+			if l.Type == typeUnix {
+				bad("the PROXY protocol is for tcp, tls, ws and wss listeners", at("proxy_protocol")...)
+			}
+		}
+		for k, s := range l.ProxyTrusted {
+			n, err := netip.ParsePrefix(s)
+			switch {
+			case !l.ProxyProtocol:
+				bad("proxy_trusted needs proxy_protocol: true", at("proxy_trusted")...)
+			case err != nil:
+				bad(fmt.Sprintf("%q is not a CIDR network (e.g. 10.0.0.0/8, 192.0.2.7/32, fd00::/8)", s), append(at("proxy_trusted"), k)...)
+			default:
+				lp.proxy.Trusted = append(lp.proxy.Trusted, n.Masked())
+			}
 		}
 		if l.MaxConnectionsPerIP < 0 {
 			bad("must be 0 (no bound) or more", at("max_connections_per_ip")...)
