@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wrenmq/wrenmq/broker"
@@ -176,11 +177,12 @@ func TestProxyProtocolThroughTheBroker(t *testing.T) {
 	limited := listeners.WithLimits(broker.NewNetListener("limited", limitedLn), listeners.ConnLimits{MaxPerIP: 1})
 	secure := listen(listeners.ProxyProtocol{})
 	elsewhere := listen(listeners.ProxyProtocol{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	web := listeners.NewWebSocket("ws", listen(listeners.ProxyProtocol{}), listeners.WebSocketOptions{})
 	rec := &remotes{}
 	startBroker(t, []broker.Hook{rec},
 		broker.NewNetListener("all", all), limited,
 		broker.NewNetListener("tls", tls.NewListener(secure, p.serverConfig())),
-		broker.NewNetListener("elsewhere", elsewhere))
+		broker.NewNetListener("elsewhere", elsewhere), web)
 	dial := func(ln net.Listener) net.Conn {
 		nc, err := net.Dial("tcp", ln.Addr().String())
 		require.NoError(t, err)
@@ -217,7 +219,24 @@ func TestProxyProtocolThroughTheBroker(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, codec.Success, ack.ReasonCode)
 
-	require.Equal(t, []string{"192.0.2.1:56324", "[2001:db8::1]:4000", "192.0.2.7:1000", "192.0.2.8:1000", "192.0.2.9:443", direct.LocalAddr().String()}, rec.list())
+	d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: 5 * time.Second,
+		NetDial: func(network, addr string) (net.Conn, error) {
+			nc, err := net.Dial(network, addr)
+			if err == nil {
+				_, err = nc.Write([]byte("PROXY TCP6 2001:db8::7 2001:db8::2 5000 443\r\n"))
+			}
+			return nc, err
+		}}
+	ws, resp, err := d.Dial(wsURL(web, "ws"), nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = ws.Close() })
+	ack, err = rawConnect(t, listeners.NewClientConn(ws), nil, "ws")
+	require.NoError(t, err)
+	require.Equal(t, codec.Success, ack.ReasonCode)
+
+	require.Equal(t, []string{"192.0.2.1:56324", "[2001:db8::1]:4000", "192.0.2.7:1000", "192.0.2.8:1000", "192.0.2.9:443",
+		direct.LocalAddr().String(), "[2001:db8::7]:5000"}, rec.list())
 }
 
 // TestProxyHeaderTimeout: a trusted peer that sends no header is closed
