@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/wrenmq/wrenmq/broker"
@@ -100,6 +101,16 @@ func (c *releasingConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
+}
+
+// SyscallConn gives the wrapped connection's socket when it has one (TCP
+// and Unix connections, not TLS), so that the server can wait for an idle
+// client's next packet without holding a read buffer.
+func (c *releasingConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // Unwrap returns the wrapped connection, so the server still finds the

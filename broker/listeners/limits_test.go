@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,5 +86,43 @@ func TestLimitRate(t *testing.T) {
 	}
 	for _, c := range open {
 		_ = c.Close()
+	}
+}
+
+// handOne is a broker.Listener that hands one given connection to the
+// broker's handler.
+type handOne struct {
+	broker.Listener
+	nc net.Conn
+}
+
+func (h handOne) Serve(handle func(net.Conn)) error { handle(h.nc); return nil }
+
+// TestLimitedKeepsTheSocket: a connection passed through WithLimits still
+// offers its socket (the server waits for an idle client's next packet on
+// it without holding a read buffer), and only when it has one.
+func TestLimitedKeepsTheSocket(t *testing.T) {
+	server, client := net.Pipe()
+	defer server.Close()
+	defer client.Close()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer raw.Close()
+	dialed, err := net.Dial("tcp", raw.Addr().String())
+	require.NoError(t, err)
+	defer dialed.Close()
+
+	for _, tc := range []struct {
+		nc     net.Conn
+		socket bool
+	}{{dialed, true}, {server, false}} {
+		var got net.Conn
+		l := listeners.WithLimits(handOne{nc: tc.nc}, listeners.ConnLimits{})
+		require.NoError(t, l.Serve(func(nc net.Conn) { got = nc }))
+		require.NotSame(t, tc.nc, got, "wrapped")
+		sc, ok := got.(syscall.Conn)
+		require.True(t, ok)
+		_, err := sc.SyscallConn()
+		require.Equal(t, tc.socket, err == nil, "%T: %v", tc.nc, err)
 	}
 }
