@@ -513,7 +513,7 @@ func (c *conn) flushInline() {
 	// closeAfterFlush left the close to this flush (see there).
 	act := closeNothing
 	if !start && q.closed && q.closeAfter && !q.writing {
-		act = q.takeCloseLocked(false)
+		act = q.takeCloseLocked()
 	}
 	linger := q.linger
 	q.mu.Unlock()
@@ -739,13 +739,18 @@ func (c *conn) shutdown(code codec.ReasonCode) {
 		c.sendDisconnect(code, "")
 	}
 	c.setCloseErr(fmt.Errorf("server closed the connection: %s", code))
-	c.closeAfterFlush()
+	c.closeAfterFlushCut(true)
 }
 
 // closeAfterFlush closes the connection once its queue has been written.
-func (c *conn) closeAfterFlush() {
+func (c *conn) closeAfterFlush() { c.closeAfterFlushCut(false) }
+
+// closeAfterFlushCut is closeAfterFlush; cut also ends a linger (a close
+// request from outside the reader), even one the writer is yet to start.
+func (c *conn) closeAfterFlushCut(cut bool) {
 	q := &c.out
 	q.mu.Lock()
+	q.cut = q.cut || cut
 	q.closed = true
 	q.closeAfter = true
 	// While the reader handles CONNECT it flushes the queue itself
@@ -753,7 +758,7 @@ func (c *conn) closeAfterFlush() {
 	// and DISCONNECT of a client taken over right after connecting.
 	act := closeNothing
 	if !q.writing && !q.deferStart {
-		act = q.takeCloseLocked(true)
+		act = q.takeCloseLocked()
 	}
 	linger := q.linger
 	q.mu.Unlock()
@@ -773,14 +778,17 @@ func (c *conn) lingerWanted() bool {
 	if _, ok := c.nc.(closeWriter); !ok {
 		return false
 	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.WriteTimeout + d))
 	q := &c.out
 	q.mu.Lock()
-	if q.ncState == ncOpen {
+	ok := q.ncState == ncOpen && !q.cut // not closed, no close asked for from outside
+	if ok {
 		q.linger = d
 	}
 	q.mu.Unlock()
-	return true
+	if ok {
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.opts.WriteTimeout + d))
+	}
+	return ok
 }
 
 // linger reads and discards what the client still sends until it closes

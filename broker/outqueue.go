@@ -70,6 +70,9 @@ type outQueue struct {
 	// ncState records what was done to the connection.
 	linger  time.Duration
 	ncState ncState
+	// cut is set by a close request from outside the reader (shutdown):
+	// no linger starts any more, and one under way ends.
+	cut bool
 	// durable is set when a queued packet depends on session state that
 	// storage must hold first (acknowledgements, QoS 1/2 PUBLISH, CONNACK,
 	// SUBACK): the writer then waits for earlier writes to be durable
@@ -105,15 +108,14 @@ const (
 )
 
 // takeCloseLocked decides how the queue closes its connection now: fully,
-// or only its write side when a linger was asked for. ends is set for a
-// close request (closeAfterFlush), which also cuts a linger short; the
-// writer's own close at the end of a flush never does.
-func (q *outQueue) takeCloseLocked(ends bool) closeAction {
+// or only its write side when a linger was asked for and no close request
+// came from outside the reader (cut), which also ends a linger under way.
+func (q *outQueue) takeCloseLocked() closeAction {
 	switch {
-	case q.ncState == ncOpen && q.linger > 0:
+	case q.ncState == ncOpen && q.linger > 0 && !q.cut:
 		q.ncState = ncWriteShut
 		return closeWrite
-	case q.ncState == ncOpen, q.ncState == ncWriteShut && ends:
+	case q.ncState == ncOpen, q.ncState == ncWriteShut && q.cut:
 		q.ncState = ncClosed
 		return closeFull
 	}
@@ -217,7 +219,7 @@ func (q *outQueue) writer(nc net.Conn, timeout time.Duration, gate func() error,
 			q.writing = false
 			act := closeNothing
 			if q.closeAfter {
-				act = q.takeCloseLocked(false)
+				act = q.takeCloseLocked()
 			}
 			linger := q.linger
 			q.bufs, q.pooled = nil, nil

@@ -6,6 +6,7 @@ package broker
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -46,4 +47,33 @@ func TestOutQueueStartsSmallChunks(t *testing.T) {
 	require.Equal(t, chunkSize, cap(*getChunk(false)))
 	require.Empty(t, *getChunk(true), "a pooled chunk comes back empty")
 	q.bufs, q.pooled, q.queued = nil, nil, 0
+}
+
+// TestTakeClose: how the outbound queue closes its connection, by state.
+// A close request from outside the reader (cut: Server.Close, a takeover)
+// is never turned into a linger, even when it arrived while the writer
+// was still flushing, and it ends a linger under way.
+func TestTakeClose(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		state  ncState
+		linger bool
+		cut    bool
+		want   closeAction
+		after  ncState
+	}{
+		{"open, no linger", ncOpen, false, false, closeFull, ncClosed},
+		{"open, linger armed", ncOpen, true, false, closeWrite, ncWriteShut},
+		{"open, linger armed, close asked for from outside", ncOpen, true, true, closeFull, ncClosed},
+		{"lingering, the reader's own request", ncWriteShut, true, false, closeNothing, ncWriteShut},
+		{"lingering, close asked for from outside", ncWriteShut, true, true, closeFull, ncClosed},
+		{"closed", ncClosed, true, true, closeNothing, ncClosed},
+	} {
+		q := &outQueue{ncState: tc.state, cut: tc.cut}
+		if tc.linger {
+			q.linger = time.Second
+		}
+		require.Equal(t, tc.want, q.takeCloseLocked(), tc.name)
+		require.Equal(t, tc.after, q.ncState, tc.name)
+	}
 }
