@@ -5,8 +5,6 @@ package broker_test
 
 import (
 	"fmt"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -169,54 +167,4 @@ func TestRetainedRoomBound(t *testing.T) {
 	require.Positive(t, n)
 	attempted := int64(n) + ts.Info().MessagesDropped - dropped // sent, or dropped as the queue was full
 	require.LessOrEqual(t, attempted, int64(100), "no more than 600 / 6 retained messages collected (%d received)", n)
-}
-
-// publishDuringScan publishes a live message on "order/t" from inside the
-// read check the server makes while it collects retained messages for a
-// SUBSCRIBE readable in part: after the new subscription is in place and
-// before the retained copy is sent, the window a concurrent publisher can
-// hit.
-type publishDuringScan struct {
-	ts    atomic.Pointer[testServer]
-	armed atomic.Bool
-}
-
-func (*publishDuringScan) ID() string { return "publish-during-scan" }
-func (*publishDuringScan) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
-	return codec.Success
-}
-
-func (h *publishDuringScan) OnACLCheck(_ *broker.ClientInfo, topic string, a broker.Access) bool {
-	if a == broker.AccessRead && topic == "order/t" && h.armed.CompareAndSwap(true, false) {
-		_ = h.ts.Load().Publish("order/t", []byte("live"), false, 0)
-	}
-	return true
-}
-
-func (*publishDuringScan) OnACLReadScope(_ *broker.ClientInfo, filter string) broker.ReadScope {
-	if strings.ContainsAny(filter, "+#") {
-		return broker.ReadSome
-	}
-	return broker.ReadAll
-}
-
-// TestRetainedBeforeLiveOnSubscribe: a message routed through a new
-// subscription while its SUBSCRIBE is still being handled reaches the
-// client after the SUBACK and the retained copy, never before: a client
-// must not get the retained (older) value after a newer one.
-func TestRetainedBeforeLiveOnSubscribe(t *testing.T) {
-	h := &publishDuringScan{}
-	ts := startServerHooks(t, broker.Options{}, h)
-	h.ts.Store(ts)
-	require.NoError(t, ts.Publish("order/t", []byte("retained"), true, 0))
-	sub := connectC(t, ts, codec.V5, "order")
-	h.armed.Store(true)
-	sub.sub("order/#", 0)
-	require.False(t, h.armed.Load(), "the live message was published during the SUBSCRIBE")
-	first := sub.expectPublish()
-	require.Equal(t, "retained", string(first.Payload))
-	require.True(t, first.Retain)
-	second := sub.expectPublish()
-	require.Equal(t, "live", string(second.Payload))
-	require.False(t, second.Retain)
 }

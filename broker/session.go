@@ -4,7 +4,6 @@
 package broker
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,13 +85,6 @@ type session struct {
 	checkedFor   *ClientInfo   // the client its subscriptions were last checked for (see recheckOnResume)
 	resumer      *ClientInfo   // the client about to resume it, once checked for; nil again when attached
 	room         chan struct{} // closed when the queue has room again, nil when nobody waits
-	// subscribing counts SUBSCRIBEs being handled: while it is above zero
-	// live deliveries wait in held, and are made once the retained
-	// messages the SUBSCRIBE sends are queued, so that a retained copy
-	// never reaches the client after a newer message routed through the
-	// new subscription (see beginSubscribe).
-	subscribing int
-	held        []heldDelivery
 	// events collected under mu for hooks, fired after mu is released.
 	events []sessionEvent
 }
@@ -174,65 +166,6 @@ func (s *session) unlock() {
 func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
 	s.mu.Lock()
 	defer s.unlock()
-	if s.subscribing > 0 && !s.ended {
-		s.held = append(s.held, heldDelivery{msg: m, qos: qos, retain: retain, subIDs: slices.Clone(subIDs)})
-		return true
-	}
-	return s.deliverLocked(m, qos, retain, subIDs, enc, now)
-}
-
-// heldDelivery is a live delivery made while a SUBSCRIBE was handled.
-type heldDelivery struct {
-	msg    *message
-	qos    codec.QoS
-	retain bool
-	subIDs []uint32
-}
-
-// beginSubscribe starts holding live deliveries back; call it before a
-// SUBSCRIBE adds its subscriptions, and endSubscribe once the retained
-// messages it sends are delivered (deliverRetained). Mosquitto handles a
-// SUBSCRIBE and its retained messages with no publication in between;
-// this keeps that order with routing running concurrently.
-func (s *session) beginSubscribe() {
-	s.mu.Lock()
-	s.subscribing++
-	s.mu.Unlock()
-}
-
-// endSubscribe makes the deliveries held back since beginSubscribe, in
-// their order (with any arriving meanwhile), then stops holding them.
-func (s *session) endSubscribe() {
-	for {
-		s.mu.Lock()
-		if len(s.held) == 0 || s.subscribing > 1 {
-			s.subscribing--
-			s.mu.Unlock()
-			return
-		}
-		batch := s.held
-		s.held = nil
-		s.mu.Unlock()
-		now := time.Now()
-		for i := range batch {
-			h := &batch[i]
-			s.mu.Lock()
-			s.deliverLocked(h.msg, h.qos, h.retain, h.subIDs, nil, now)
-			s.unlock()
-		}
-	}
-}
-
-// deliverRetained delivers a retained message sent on SUBSCRIBE: never
-// held back.
-func (s *session) deliverRetained(m *message, qos codec.QoS, subIDs []uint32, now time.Time) bool {
-	s.mu.Lock()
-	defer s.unlock()
-	return s.deliverLocked(m, qos, true, subIDs, nil, now)
-}
-
-// deliverLocked is deliver with s.mu held.
-func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
 	if s.ended {
 		return false
 	}

@@ -35,9 +35,6 @@ func (c *conn) handleSubscribe(p *codec.Subscribe) error {
 	}
 	codes := make([]codec.ReasonCode, len(p.Subscriptions))
 	var retained []retainedSend
-	sess := c.sess
-	sess.beginSubscribe()
-	defer sess.endSubscribe()
 	for i := range p.Subscriptions {
 		sub := &p.Subscriptions[i]
 		code, err := c.subscribeOne(sub, subID, &retained)
@@ -59,7 +56,7 @@ func (c *conn) handleSubscribe(p *codec.Subscribe) error {
 				ids = []uint32{subID}
 			}
 			// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
-			if sess.deliverRetained(r.msg, min(r.qos, r.msg.pub.QoS), ids, now) {
+			if c.sess.deliver(r.msg, min(r.qos, r.msg.pub.QoS), true, ids, nil, now) {
 				for _, h := range s.hooks.retainPublished {
 					s.hooks.guard(h, "OnRetainPublished", func() { h.OnRetainPublished(c.info, &r.msg.pub) })
 				}
