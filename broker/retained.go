@@ -203,6 +203,16 @@ func (r *retainedStore) deleteIf(m *message) bool {
 	return r.removeLocked(m.pub.Topic, m)
 }
 
+// current returns the retained message of topic, or nil.
+func (r *retainedStore) current(topic string) *message {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if n := r.node(topic, false); n != nil {
+		return n.msg
+	}
+	return nil
+}
+
 func (r *retainedStore) delete(topic string) {
 	r.mu.Lock()
 	r.removeLocked(topic, nil)

@@ -5,7 +5,10 @@ package broker_test
 
 import (
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -167,4 +170,61 @@ func TestRetainedRoomBound(t *testing.T) {
 	require.Positive(t, n)
 	attempted := int64(n) + ts.Info().MessagesDropped - dropped // sent, or dropped as the queue was full
 	require.LessOrEqual(t, attempted, int64(100), "no more than 600 / 6 retained messages collected (%d received)", n)
+}
+
+// publishDuringScan publishes a newer retained message on "order/t" from
+// inside the read check the server makes while it collects retained
+// messages for a SUBSCRIBE readable in part: after the new subscription is
+// in place and before the collected retained copy is sent, the window a
+// concurrent publisher can hit.
+type publishDuringScan struct {
+	ts    atomic.Pointer[testServer]
+	armed atomic.Bool
+}
+
+func (*publishDuringScan) ID() string { return "publish-during-scan" }
+func (*publishDuringScan) OnConnectAuthenticate(*broker.ClientInfo, *codec.Connect) codec.ReasonCode {
+	return codec.Success
+}
+
+func (h *publishDuringScan) OnACLCheck(_ *broker.ClientInfo, topic string, a broker.Access) bool {
+	if a == broker.AccessRead && topic == "order/t" && h.armed.CompareAndSwap(true, false) {
+		_ = h.ts.Load().Publish("order/t", []byte("new"), true, 0)
+	}
+	return true
+}
+
+func (*publishDuringScan) OnACLReadScope(_ *broker.ClientInfo, filter string) broker.ReadScope {
+	if strings.ContainsAny(filter, "+#") {
+		return broker.ReadSome
+	}
+	return broker.ReadAll
+}
+
+// TestNoStaleRetainedOnSubscribe: a message retained while a SUBSCRIBE is
+// handled, after its subscription was added and before the retained copy
+// it collected is sent, reaches the client (live, and perhaps as the
+// retained copy too), and the older retained message never follows it.
+func TestNoStaleRetainedOnSubscribe(t *testing.T) {
+	h := &publishDuringScan{}
+	ts := startServerHooks(t, broker.Options{}, h)
+	h.ts.Store(ts)
+	require.NoError(t, ts.Publish("order/t", []byte("old"), true, 0))
+	sub := connectC(t, ts, codec.V5, "order")
+	h.armed.Store(true)
+	// A PUBLISH may come before the SUBACK (MQTT v3.1.1 section 3.8.4).
+	sub.send(&codec.Subscribe{PacketID: sub.nextID(), Subscriptions: []codec.Subscription{{Filter: "order/#"}}})
+	var got []string
+	for {
+		pk, err := sub.read(100 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		if p, ok := pk.(*codec.Publish); ok {
+			got = append(got, fmt.Sprintf("%s retain=%v", p.Payload, p.Retain))
+		}
+	}
+	require.False(t, h.armed.Load(), "the newer message was published during the SUBSCRIBE")
+	require.NotContains(t, got, "old retain=true", "the older retained copy was sent: %v", got)
+	require.Contains(t, got, "new retain=false", "the newer message is delivered live: %v", got)
 }

@@ -166,6 +166,35 @@ func (s *session) unlock() {
 func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
 	s.mu.Lock()
 	defer s.unlock()
+	return s.deliverLocked(m, qos, retain, subIDs, enc, now)
+}
+
+// deliverRetained delivers, at up to subQoS, the retained message of the
+// topic of m, which a SUBSCRIBE collected: the store's current one, looked
+// up under s.mu, or none once it is cleared or expired. Routing updates the
+// store before it delivers, under s.mu too, so a message retained on that
+// topic after the subscription was added is either sent here (and perhaps
+// live as well) or delivered live after this one: the client never gets an
+// older retained copy after a newer message. It returns the message sent,
+// or nil.
+func (s *session) deliverRetained(m *message, subQoS codec.QoS, subIDs []uint32, now time.Time) *message {
+	s.mu.Lock()
+	defer s.unlock()
+	if cur := s.srv.retained.current(m.pub.Topic); cur != m {
+		m = cur
+	}
+	if m == nil || m.expired(now) {
+		return nil
+	}
+	// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
+	if !s.deliverLocked(m, min(subQoS, m.pub.QoS), true, subIDs, nil, now) {
+		return nil
+	}
+	return m
+}
+
+// deliverLocked is deliver with s.mu held.
+func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
 	if s.ended {
 		return false
 	}

@@ -48,17 +48,13 @@ func (c *conn) handleSubscribe(p *codec.Subscribe) error {
 	if len(retained) > 0 {
 		now := time.Now()
 		for _, r := range retained {
-			if r.msg.expired(now) {
-				continue
-			}
 			var ids []uint32
 			if subID != 0 {
 				ids = []uint32{subID}
 			}
-			// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
-			if c.sess.deliver(r.msg, min(r.qos, r.msg.pub.QoS), true, ids, nil, now) {
+			if sent := c.sess.deliverRetained(r.msg, r.qos, ids, now); sent != nil {
 				for _, h := range s.hooks.retainPublished {
-					s.hooks.guard(h, "OnRetainPublished", func() { h.OnRetainPublished(c.info, &r.msg.pub) })
+					s.hooks.guard(h, "OnRetainPublished", func() { h.OnRetainPublished(c.info, &sent.pub) })
 				}
 			}
 		}
