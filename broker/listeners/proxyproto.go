@@ -42,8 +42,8 @@ var ErrProxyHeader = errors.New("invalid PROXY protocol header")
 
 // WithProxyProtocol returns ln reading a PROXY protocol header at the start
 // of each connection from a trusted proxy. Accept does not wait for the
-// header: it is read by the first Read, RemoteAddr, LocalAddr or
-// SyscallConn of the connection, so a slow proxy holds up only its own
+// header: it is read by the first Read, RemoteAddr or LocalAddr of the
+// connection, so a slow proxy holds up only its own
 // connection. Wrap the TCP listener itself, under TLS or WebSocket: the
 // proxy sends the header before any TLS handshake.
 func WithProxyProtocol(ln net.Listener, p ProxyProtocol) net.Listener {
@@ -171,16 +171,15 @@ func (c *proxyConn) SetReadDeadline(t time.Time) error {
 	return c.Conn.SetReadDeadline(t)
 }
 
-// SyscallConn gives the socket once the header is read (no byte of what
-// follows it is buffered here), so the server can still wait for
-// readability without holding a buffer.
+// SyscallConn gives the socket, so the server can still wait for
+// readability without holding a buffer: the header is read exactly, so no
+// byte of what follows it is ever buffered here. It does not wait for the
+// header (the server asks for the socket before it reads anything).
 func (c *proxyConn) SyscallConn() (syscall.RawConn, error) {
-	c.header()
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok || c.err != nil {
-		return nil, errors.ErrUnsupported
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
 	}
-	return sc.SyscallConn()
+	return nil, errors.ErrUnsupported
 }
 
 // CloseWrite shuts the write side of the connection when it can.
@@ -259,7 +258,7 @@ func readV1(r io.Reader) (proxyHeader, error) {
 	for i := range addr {
 		ip, err := netip.ParseAddr(f[1+i])
 		if err != nil || ip.Zone() != "" || ip.Is4() != (f[0] == "TCP4") {
-			return proxyHeader{}, fmt.Errorf("version 1 header: %q is not an %s address", f[1+i], f[0])
+			return proxyHeader{}, fmt.Errorf("version 1 header: %q is not an address for %s", f[1+i], f[0])
 		}
 		port, err := v1Port(f[3+i])
 		if err != nil {

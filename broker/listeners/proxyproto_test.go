@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func TestProxyHeaders(t *testing.T) {
 		{"v1 lower case", []byte("proxy TCP4 192.0.2.1 198.51.100.2 1 2\r\n"), "", "", "does not start"},
 		{"v1 too long", []byte("PROXY UNKNOWN " + strings.Repeat("x", 100) + "\r\n"), "", "", "longer than 107"},
 		{"v1 LF only", []byte("PROXY TCP4 192.0.2.1 198.51.100.2 1 2\n"), "", "", "CRLF"},
-		{"v1 IPv6 under TCP4", []byte("PROXY TCP4 2001:db8::1 2001:db8::2 1 2\r\n"), "", "", "not an TCP4"},
+		{"v1 IPv6 under TCP4", []byte("PROXY TCP4 2001:db8::1 2001:db8::2 1 2\r\n"), "", "", "not an address for TCP4"},
 		{"v1 port too large", []byte("PROXY TCP4 192.0.2.1 198.51.100.2 65536 2\r\n"), "", "", "not a port"},
 		{"v1 port leading zero", []byte("PROXY TCP4 192.0.2.1 198.51.100.2 01 2\r\n"), "", "", "not a port"},
 		{"v1 missing port", []byte("PROXY TCP4 192.0.2.1 198.51.100.2 1\r\n"), "", "", "two ports"},
@@ -81,7 +82,10 @@ func TestProxyHeaders(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			server, client := proxyPair(t, listeners.ProxyProtocol{})
-			_, err := client.Write(append(tc.header, "after"...))
+			// The socket is offered at once, before the header arrives.
+			_, err := server.(syscall.Conn).SyscallConn()
+			require.NoError(t, err)
+			_, err = client.Write(append(tc.header, "after"...))
 			require.NoError(t, err)
 			if tc.name == "truncated" {
 				require.NoError(t, client.(*net.TCPConn).CloseWrite())
