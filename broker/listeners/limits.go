@@ -4,12 +4,10 @@
 package listeners
 
 import (
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/wrenmq/wrenmq/broker"
@@ -77,13 +75,13 @@ func (l *Limited) Serve(handle func(net.Conn)) error {
 
 // releasingConn calls release once, when the connection is closed.
 type releasingConn struct {
-	net.Conn
+	wrapped
 	once    sync.Once
 	release func()
 }
 
 func newReleasingConn(nc net.Conn, release func()) net.Conn {
-	return &releasingConn{Conn: nc, release: release}
+	return &releasingConn{wrapped: wrapped{nc}, release: release}
 }
 
 // Close closes the connection and releases its slot.
@@ -92,30 +90,6 @@ func (c *releasingConn) Close() error {
 	c.once.Do(c.release)
 	return err
 }
-
-// CloseWrite shuts the write side of the wrapped connection when it can
-// (TCP, Unix and TLS connections can), so that the server can still end a
-// connection with a lingering close.
-func (c *releasingConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
-
-// SyscallConn gives the wrapped connection's socket when it has one (TCP
-// and Unix connections, not TLS), so that the server can wait for an idle
-// client's next packet without holding a read buffer.
-func (c *releasingConn) SyscallConn() (syscall.RawConn, error) {
-	if sc, ok := c.Conn.(syscall.Conn); ok {
-		return sc.SyscallConn()
-	}
-	return nil, errors.ErrUnsupported
-}
-
-// Unwrap returns the wrapped connection, so the server still finds the
-// socket (to wait for readability without a buffer) and the TLS state.
-func (c *releasingConn) Unwrap() net.Conn { return c.Conn }
 
 // admit takes a rate token and a per-IP slot, or says why it cannot.
 func (l *Limited) admit(a net.Addr) (ip, why string) {

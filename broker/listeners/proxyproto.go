@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -65,7 +64,7 @@ func (l *proxyListener) Accept() (net.Conn, error) {
 	if err != nil || !l.trusted(nc.RemoteAddr()) {
 		return nc, err
 	}
-	return &proxyConn{Conn: nc, timeout: l.p.HeaderTimeout}, nil
+	return &proxyConn{wrapped: wrapped{nc}, timeout: l.p.HeaderTimeout}, nil
 }
 
 // trusted reports whether a connection from a is expected to send a header.
@@ -91,9 +90,11 @@ func (l *proxyListener) trusted(a net.Addr) bool {
 }
 
 // proxyConn is a connection that starts with a PROXY header, read exactly
-// (never a byte past it) the first time the connection is used.
+// (never a byte past it) the first time the connection is used. Since
+// nothing is buffered, the socket (wrapped.SyscallConn) can be offered at
+// once, before the header arrives.
 type proxyConn struct {
-	net.Conn
+	wrapped
 	timeout time.Duration
 
 	once          sync.Once
@@ -170,28 +171,6 @@ func (c *proxyConn) SetReadDeadline(t time.Time) error {
 	c.readDeadline = t
 	return c.Conn.SetReadDeadline(t)
 }
-
-// SyscallConn gives the socket, so the server can still wait for
-// readability without holding a buffer: the header is read exactly, so no
-// byte of what follows it is ever buffered here. It does not wait for the
-// header (the server asks for the socket before it reads anything).
-func (c *proxyConn) SyscallConn() (syscall.RawConn, error) {
-	if sc, ok := c.Conn.(syscall.Conn); ok {
-		return sc.SyscallConn()
-	}
-	return nil, errors.ErrUnsupported
-}
-
-// CloseWrite shuts the write side of the connection when it can.
-func (c *proxyConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
-
-// Unwrap returns the proxy's connection.
-func (c *proxyConn) Unwrap() net.Conn { return c.Conn }
 
 // proxyHeader is what a header says: src and dst are nil for a LOCAL
 // command or an unknown or unspecified address family.
