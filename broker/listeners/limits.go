@@ -59,11 +59,16 @@ func (l *Limited) Refused() uint64 { return l.refused.Load() }
 // Serve serves the wrapped listener, refusing connections over the limits.
 func (l *Limited) Serve(handle func(net.Conn)) error {
 	return l.Listener.Serve(func(nc net.Conn) {
-		ip, why := l.admit(nc.RemoteAddr())
-		if why != "" {
-			l.refused.Add(1)
-			l.lim.Logger.Debug("connection refused", "listener", l.ID(), "remote", nc.RemoteAddr().String(), "reason", why)
-			_ = nc.Close()
+		// The rate first: the remote address may wait for a PROXY
+		// protocol header, and a flood must be shed before that.
+		if !l.takeToken() {
+			l.refuse(nc, "connection rate limit")
+			return
+		}
+		ip, ok := l.takeSlot(nc.RemoteAddr())
+		if !ok {
+			l.refundToken()
+			l.refuse(nc, "too many connections from this address")
 			return
 		}
 		// The slot is released when the connection closes: the server may
@@ -91,33 +96,67 @@ func (c *releasingConn) Close() error {
 	return err
 }
 
-// admit takes a rate token and a per-IP slot, or says why it cannot.
-func (l *Limited) admit(a net.Addr) (ip, why string) {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		ip = ta.IP.String()
+// takeToken takes a token of the rate limit, or reports there is none.
+func (l *Limited) takeToken() bool {
+	if l.lim.Rate <= 0 {
+		return true
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.lim.Rate > 0 {
-		now := l.now()
-		if !l.lastFill.IsZero() {
-			l.tokens = min(float64(l.lim.Burst), l.tokens+now.Sub(l.lastFill).Seconds()*l.lim.Rate)
+	now := l.now()
+	if !l.lastFill.IsZero() {
+		l.tokens = min(float64(l.lim.Burst), l.tokens+now.Sub(l.lastFill).Seconds()*l.lim.Rate)
+	}
+	l.lastFill = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+// refundToken gives back the token of a connection refused for its address.
+func (l *Limited) refundToken() {
+	if l.lim.Rate <= 0 {
+		return
+	}
+	l.mu.Lock()
+	l.tokens = min(float64(l.lim.Burst), l.tokens+1)
+	l.mu.Unlock()
+}
+
+// takeSlot takes a per-IP slot for a connection from a, or reports that
+// its address has none left. Peers without an IP are not bounded.
+func (l *Limited) takeSlot(a net.Addr) (ip string, ok bool) {
+	if ta, isTCP := a.(*net.TCPAddr); isTCP {
+		ip = ta.IP.String()
+	}
+	if ip == "" {
+		return "", true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lim.MaxPerIP > 0 && l.perIP[ip] >= l.lim.MaxPerIP {
+		return "", false
+	}
+	l.perIP[ip]++
+	return ip, true
+}
+
+// refuse closes a connection over the limits. It logs the peer's own
+// address, never waiting for a PROXY protocol header.
+func (l *Limited) refuse(nc net.Conn, why string) {
+	l.refused.Add(1)
+	peer := nc
+	for {
+		u, ok := peer.(interface{ Unwrap() net.Conn })
+		if !ok {
+			break
 		}
-		l.lastFill = now
-		if l.tokens < 1 {
-			return "", "connection rate limit"
-		}
+		peer = u.Unwrap()
 	}
-	if l.lim.MaxPerIP > 0 && ip != "" && l.perIP[ip] >= l.lim.MaxPerIP {
-		return "", "too many connections from this address"
-	}
-	if l.lim.Rate > 0 {
-		l.tokens--
-	}
-	if ip != "" {
-		l.perIP[ip]++
-	}
-	return ip, ""
+	l.lim.Logger.Debug("connection refused", "listener", l.ID(), "remote", peer.RemoteAddr().String(), "reason", why)
+	_ = nc.Close()
 }
 
 // release frees the per-IP slot of an ended connection.

@@ -49,12 +49,19 @@ func WithProxyProtocol(ln net.Listener, p ProxyProtocol) net.Listener {
 	if p.HeaderTimeout <= 0 {
 		p.HeaderTimeout = 10 * time.Second
 	}
-	return &proxyListener{Listener: ln, p: p}
+	return &proxyListener{Listener: ln, p: p, pending: make(map[*proxyConn]struct{})}
 }
 
 type proxyListener struct {
 	net.Listener
 	p ProxyProtocol
+
+	// pending are the accepted connections whose header is not read yet
+	// (nobody may track them but this listener): Close closes them, so
+	// that no goroutine waits for a header after the server has closed.
+	mu      sync.Mutex
+	pending map[*proxyConn]struct{}
+	closed  bool
 }
 
 // Accept returns the next connection, expecting a header from it when it
@@ -64,7 +71,39 @@ func (l *proxyListener) Accept() (net.Conn, error) {
 	if err != nil || !l.trusted(nc.RemoteAddr()) {
 		return nc, err
 	}
-	return &proxyConn{wrapped: wrapped{nc}, timeout: l.p.HeaderTimeout}, nil
+	c := &proxyConn{wrapped: wrapped{nc}, ln: l, timeout: l.p.HeaderTimeout}
+	l.mu.Lock()
+	closed := l.closed
+	if !closed {
+		l.pending[c] = struct{}{}
+	}
+	l.mu.Unlock()
+	if closed {
+		_ = nc.Close()
+	}
+	return c, nil
+}
+
+// Close stops accepting and closes the connections still waiting for
+// their header.
+func (l *proxyListener) Close() error {
+	err := l.Listener.Close()
+	l.mu.Lock()
+	l.closed = true
+	pending := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+	for c := range pending {
+		_ = c.Conn.Close()
+	}
+	return err
+}
+
+// done stops tracking c once its header is read or it is closed.
+func (l *proxyListener) done(c *proxyConn) {
+	l.mu.Lock()
+	delete(l.pending, c)
+	l.mu.Unlock()
 }
 
 // trusted reports whether a connection from a is expected to send a header.
@@ -95,6 +134,7 @@ func (l *proxyListener) trusted(a net.Addr) bool {
 // once, before the header arrives.
 type proxyConn struct {
 	wrapped
+	ln      *proxyListener
 	timeout time.Duration
 
 	once          sync.Once
@@ -103,16 +143,14 @@ type proxyConn struct {
 
 	mu           sync.Mutex
 	readDeadline time.Time // the caller's, restored after the header
+	headerBy     time.Time // while the header is read: the latest read deadline allowed
 }
 
 func (c *proxyConn) header() {
 	c.once.Do(func() {
 		c.mu.Lock()
-		deadline := time.Now().Add(c.timeout)
-		if d := c.readDeadline; !d.IsZero() && d.Before(deadline) {
-			deadline = d
-		}
-		_ = c.Conn.SetReadDeadline(deadline)
+		c.headerBy = time.Now().Add(c.timeout)
+		_ = c.Conn.SetReadDeadline(c.clampLocked(c.readDeadline))
 		c.mu.Unlock()
 
 		h, err := readProxyHeader(c.Conn)
@@ -123,9 +161,26 @@ func (c *proxyConn) header() {
 		}
 
 		c.mu.Lock()
+		c.headerBy = time.Time{}
 		_ = c.Conn.SetReadDeadline(c.readDeadline)
 		c.mu.Unlock()
+		c.ln.done(c)
 	})
+}
+
+// clampLocked is the read deadline to set for the caller's t: no later
+// than headerBy while the header is read.
+func (c *proxyConn) clampLocked(t time.Time) time.Time {
+	if !c.headerBy.IsZero() && (t.IsZero() || t.After(c.headerBy)) {
+		return c.headerBy
+	}
+	return t
+}
+
+// Close closes the connection.
+func (c *proxyConn) Close() error {
+	c.ln.done(c)
+	return c.Conn.Close()
 }
 
 // Read reads the header first; a missing or malformed one fails every read.
@@ -156,20 +211,22 @@ func (c *proxyConn) LocalAddr() net.Addr {
 	return c.Conn.LocalAddr()
 }
 
-// SetDeadline sets both deadlines, keeping the read one for after the header.
+// SetDeadline sets both deadlines, keeping the read one for after the
+// header (HeaderTimeout still bounds the header).
 func (c *proxyConn) SetDeadline(t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.readDeadline = t
-	return c.Conn.SetDeadline(t)
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
 }
 
-// SetReadDeadline sets the read deadline, kept for after the header.
+// SetReadDeadline sets the read deadline, kept for after the header
+// (HeaderTimeout still bounds the header).
 func (c *proxyConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.readDeadline = t
-	return c.Conn.SetReadDeadline(t)
+	return c.Conn.SetReadDeadline(c.clampLocked(t))
 }
 
 // proxyHeader is what a header says: src and dst are nil for a LOCAL
@@ -285,34 +342,27 @@ func readV2(r io.Reader) (proxyHeader, error) {
 	default:
 		return proxyHeader{}, fmt.Errorf("version 2 header: command %d", verCmd&0xf)
 	}
-	switch fam >> 4 {
-	case 1: // AF_INET
+	switch fam {
+	case 0x11: // TCP over IPv4
 		if n < 12 {
 			return proxyHeader{}, fmt.Errorf("version 2 header: %d bytes for IPv4 addresses (want 12)", n)
 		}
 		return proxyHeader{src: v2Addr(body[0:4], body[8:10]), dst: v2Addr(body[4:8], body[10:12])}, nil
-	case 2: // AF_INET6
+	case 0x21: // TCP over IPv6
 		if n < 36 {
 			return proxyHeader{}, fmt.Errorf("version 2 header: %d bytes for IPv6 addresses (want 36)", n)
 		}
 		return proxyHeader{src: v2Addr(body[0:16], body[32:34]), dst: v2Addr(body[16:32], body[34:36])}, nil
-	case 3: // AF_UNIX
-		if n < 216 {
-			return proxyHeader{}, fmt.Errorf("version 2 header: %d bytes for Unix addresses (want 216)", n)
-		}
-		return proxyHeader{src: unixAddr(body[:108]), dst: unixAddr(body[108:216])}, nil
+	case 0x00, 0x31:
+		// Unspecified, or a stream over a Unix socket: its path is whatever
+		// the proxy's local client bound, no address to judge a client by;
+		// the proxy's own address stands.
+		return proxyHeader{}, nil
 	}
-	return proxyHeader{}, nil // AF_UNSPEC: the proxy's own address stands
+	return proxyHeader{}, fmt.Errorf("version 2 header: family and transport 0x%02x (want 0x11 TCP over IPv4, 0x21 TCP over IPv6, 0x31 or 0x00)", fam)
 }
 
 func v2Addr(ip, port []byte) *net.TCPAddr {
 	a, _ := netip.AddrFromSlice(ip)
 	return net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, binary.BigEndian.Uint16(port)))
-}
-
-func unixAddr(b []byte) *net.UnixAddr {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return &net.UnixAddr{Name: string(b), Net: "unix"}
 }

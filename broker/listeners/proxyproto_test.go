@@ -57,7 +57,9 @@ func TestProxyHeaders(t *testing.T) {
 			"192.0.2.1:56324", "198.51.100.2:1883", ""},
 		{"v2 PROXY IPv6", v2(0x21, 0x21, "20010db8000000000000000000000001 20010db8000000000000000000000002 0fa0 22b3"),
 			"[2001:db8::1]:4000", "[2001:db8::2]:8883", ""},
-		{"v2 PROXY Unix", v2(0x21, 0x31, unixPath("/run/client.sock")+unixPath("/run/wrenmq.sock")), "/run/client.sock", "/run/wrenmq.sock", ""},
+		// A Unix socket path says nothing about a client (and could read
+		// like an IP address to address rules): the proxy's own stands.
+		{"v2 PROXY Unix", v2(0x21, 0x31, unixPath("10.1.2.3:1883")+unixPath("/run/wrenmq.sock")), "", "", ""},
 		{"v2 LOCAL", v2(0x20, 0x00, ""), "", "", ""},
 		{"v2 LOCAL with addresses", v2(0x20, 0x11, "c0000201 c6336402 dc04 075b"), "", "", ""},
 		{"v2 UNSPEC", v2(0x21, 0x00, ""), "", "", ""},
@@ -76,6 +78,9 @@ func TestProxyHeaders(t *testing.T) {
 		{"v2 command 2", v2(0x22, 0x11, "c0000201 c6336402 dc04 075b"), "", "", "command 2"},
 		{"v2 short IPv4 block", v2(0x21, 0x11, "c0000201 c6336402"), "", "", "want 12"},
 		{"v2 short IPv6 block", v2(0x21, 0x21, "c0000201 c6336402 dc04 075b"), "", "", "want 36"},
+		{"v2 UDP over IPv4", v2(0x21, 0x12, "c0000201 c6336402 dc04 075b"), "", "", "0x12"},
+		{"v2 unknown family", v2(0x21, 0x41, "c0000201 c6336402 dc04 075b"), "", "", "0x41"},
+		{"v2 unknown transport", v2(0x21, 0x1f, "c0000201 c6336402 dc04 075b"), "", "", "0x1f"},
 		{"v2 too long", []byte("\r\n\r\n\x00\r\nQUIT\n\x21\x11\xff\xff"), "", "", "at most"},
 		{"truncated", []byte("PROXY TCP4 192.0.2.1"), "", "", "EOF"},
 	}
@@ -265,5 +270,65 @@ func TestProxyHeaderTimeout(t *testing.T) {
 		_, err = nc.Read(make([]byte, 1))
 		require.ErrorIs(t, err, io.EOF, "closed after the header timeout, not the connect timeout")
 		_ = nc.Close()
+	}
+}
+
+// TestProxyHeaderWaitEndsWithClose: behind WithLimits (which looks at the
+// remote address before the server tracks a connection), a connection
+// still waiting for its header when the server closes is closed with it,
+// not left to HeaderTimeout (goleak in TestMain checks the goroutine).
+func TestProxyHeaderWaitEndsWithClose(t *testing.T) {
+	raw, err := broker.ListenConfig.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	pp := listeners.WithProxyProtocol(raw, listeners.ProxyProtocol{HeaderTimeout: time.Hour})
+	srv := broker.New(broker.Options{SysInterval: -1})
+	require.NoError(t, srv.AddHook(broker.AllowAll{}))
+	require.NoError(t, srv.AddListener(listeners.WithLimits(broker.NewNetListener("limited", pp), listeners.ConnLimits{MaxPerIP: 10})))
+	require.NoError(t, srv.Serve())
+	nc, err := net.Dial("tcp", raw.Addr().String())
+	require.NoError(t, err)
+	defer nc.Close()
+	require.Eventually(t, func() bool { return listeners.PendingHeaders(pp) == 1 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, srv.Close())
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = nc.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF, "closed with the server")
+}
+
+// TestProxyRateLimitBeforeHeader: WithLimits' connection rate sheds a flood
+// of connections at once, before waiting for their headers.
+func TestProxyRateLimitBeforeHeader(t *testing.T) {
+	raw, err := broker.ListenConfig.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	pp := listeners.WithProxyProtocol(raw, listeners.ProxyProtocol{HeaderTimeout: time.Hour})
+	l := listeners.WithLimits(broker.NewNetListener("limited", pp), listeners.ConnLimits{Rate: 1.0 / 3600, Burst: 1})
+	startBroker(t, nil, l)
+	for range 5 {
+		nc, err := net.Dial("tcp", raw.Addr().String())
+		require.NoError(t, err)
+		defer nc.Close()
+	}
+	require.Eventually(t, func() bool { return l.Refused() == 4 }, 5*time.Second, time.Millisecond,
+		"4 of 5 header-less connections refused by the rate at once")
+}
+
+// TestProxyHeaderTimeoutHoldsAgainstDeadlines: a read deadline set while
+// the header is read does not extend the header's wait past HeaderTimeout.
+func TestProxyHeaderTimeoutHoldsAgainstDeadlines(t *testing.T) {
+	server, _ := proxyPair(t, listeners.ProxyProtocol{HeaderTimeout: 100 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		_, err := server.Read(make([]byte, 1))
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return listeners.ReadingHeader(server) }, 5*time.Second, time.Millisecond)
+	require.NoError(t, server.SetReadDeadline(time.Now().Add(time.Hour)))
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, listeners.ErrProxyHeader)
+	case <-time.After(5 * time.Second):
+		_ = server.Close()
+		<-done
+		t.Fatal("the header wait outlived HeaderTimeout")
 	}
 }

@@ -110,6 +110,7 @@ func TestBadConfigurations(t *testing.T) {
 		{"bad log level", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\nlogging:\n  level: chatty\n", `:5: logging.level: unknown level "chatty"`},
 		{"proxy_trusted alone", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\n    proxy_trusted: [10.0.0.0/8]\n", ":4: listeners[0].proxy_trusted: proxy_trusted needs proxy_protocol: true"},
 		{"proxy bad network", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\n    proxy_protocol: true\n    proxy_trusted: [10.0.0.0/33]\n", `:5: listeners[0].proxy_trusted[0]: "10.0.0.0/33" is not a CIDR network`},
+		{"proxy without auth", "listeners:\n  - type: tcp\n    address: 127.0.0.1:0\n    proxy_protocol: true\n", "listener tcp serves clients of other hosts through a PROXY protocol proxy, and no auth is configured"},
 		{"proxy on unix", "listeners:\n  - type: unix\n    address: /tmp/x.sock\n    proxy_protocol: true\n", ":4: listeners[0].proxy_protocol: the PROXY protocol is for tcp, tls, ws and wss listeners"},
 		{"json", `{"listeners": [{"type": "tcp", "address": "127.0.0.1:0", "port": 1}]}`, `:1: unknown key "port"`},
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/wrenmq/wrenmq/broker/listeners"
 )
 
 func TestListenerLocal(t *testing.T) {
@@ -34,6 +36,10 @@ func TestListenerLocal(t *testing.T) {
 		l := listenerPlan{ListenerConfig: ListenerConfig{Type: tt.typ, Address: tt.addr}}
 		require.Equal(t, tt.want, l.local(), "%s %s", tt.typ, tt.addr)
 	}
+	// Behind a PROXY protocol proxy a loopback listener carries clients
+	// from other hosts.
+	l := listenerPlan{ListenerConfig: ListenerConfig{Type: typeTCP, Address: "127.0.0.1:1883", ProxyProtocol: true}, proxy: &listeners.ProxyProtocol{}}
+	require.False(t, l.local())
 }
 
 func TestFlagsOverrideFile(t *testing.T) {

@@ -58,7 +58,12 @@ type listenerPlan struct {
 }
 
 // local reports whether the listener can only be reached from this host.
+// A listener behind a PROXY protocol proxy never is: it carries clients
+// from other hosts, whatever address it listens on.
 func (l *listenerPlan) local() bool {
+	if l.proxy != nil {
+		return false
+	}
 	if l.Type == typeUnix {
 		return true
 	}
@@ -206,10 +211,14 @@ func (c *Config) plan() (*plan, error) {
 		// host can connect.
 		for i := range p.listeners {
 			if l := &p.listeners[i]; !badAddr[l.ID] && !l.local() {
+				where := fmt.Sprintf("listens on %s, which is not loopback", l.Address)
+				if l.proxy != nil {
+					where = "serves clients of other hosts through a PROXY protocol proxy"
+				}
 				errs = append(errs, &ConfigError{File: c.file, Line: c.lineOf("listeners", i, "address"),
-					Key: "auth", Msg: fmt.Sprintf("listener %s listens on %s, which is not loopback, and no auth is configured: "+
+					Key: "auth", Msg: fmt.Sprintf("listener %s %s, and no auth is configured: "+
 						"add an auth section (ledger: FILE, or allow_all: true) to the configuration file, or pass -ledger FILE or -allow-all",
-						l.ID, l.Address)})
+						l.ID, where)})
 				break
 			}
 		}
