@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
@@ -213,11 +212,14 @@ func TestNoStaleRetainedOnSubscribe(t *testing.T) {
 	sub := connectC(t, ts, codec.V5, "order")
 	h.armed.Store(true)
 	// A PUBLISH may come before the SUBACK (MQTT v3.1.1 section 3.8.4).
+	// Packets are handled in order: everything the SUBSCRIBE sends comes before
+	// the PINGRESP of a PINGREQ sent after it.
 	sub.send(&codec.Subscribe{PacketID: sub.nextID(), Subscriptions: []codec.Subscription{{Filter: "order/#"}}})
+	sub.send(&codec.Pingreq{})
 	var got []string
 	for {
-		pk, err := sub.read(100 * time.Millisecond)
-		if err != nil {
+		pk := sub.expect()
+		if _, ok := pk.(*codec.Pingresp); ok {
 			break
 		}
 		if p, ok := pk.(*codec.Publish); ok {

@@ -180,9 +180,7 @@ func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint3
 func (s *session) deliverRetained(m *message, subQoS codec.QoS, subIDs []uint32, now time.Time) *message {
 	s.mu.Lock()
 	defer s.unlock()
-	if cur := s.srv.retained.current(m.pub.Topic); cur != m {
-		m = cur
-	}
+	m = s.srv.retained.current(m.pub.Topic)
 	if m == nil || m.expired(now) {
 		return nil
 	}
