@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -189,6 +190,13 @@ func (c *conn) checkWill(w *codec.Will) error {
 	}
 	if err := codec.ValidateTopicName(w.Topic); err != nil {
 		return c.refuse(codec.TopicNameInvalid, err)
+	}
+	// The bounds a PUBLISH meets (admitPublish) hold for the will too.
+	if levels := strings.Count(w.Topic, "/") + 1; levels > c.srv.opts.Limits.MaxTopicLevels {
+		return c.refuse(codec.TopicNameInvalid, fmt.Errorf("will topic has %d levels, more than the %d allowed", levels, c.srv.opts.Limits.MaxTopicLevels))
+	}
+	if isSys(w.Topic) {
+		return c.refuse(codec.NotAuthorized, errors.New("a will may not publish below $SYS, where the server publishes its statistics"))
 	}
 	if c.version == codec.V5 && w.Properties.PayloadFormat != nil && *w.Properties.PayloadFormat == 1 && !codec.ValidUTF8(w.Payload) {
 		return c.refuse(codec.PayloadFormatInvalid, errors.New("will payload is not valid UTF-8")) // [MQTT-3.1.3-11]

@@ -202,4 +202,50 @@ func TestSysTopicNotWritable(t *testing.T) {
 	ts := startServer(t, broker.Options{})
 	c := connectC(t, ts, codec.V5, "sysw")
 	require.Equal(t, codec.NotAuthorized, c.pubP(&codec.Publish{Topic: "$SYS/broker/version", QoS: 1, Payload: []byte("x")}))
+	require.Equal(t, codec.NotAuthorized, c.pubP(&codec.Publish{Topic: "$SYS", QoS: 1, Payload: []byte("x")}))
+	// Only "$SYS" itself and the levels below it are the server's.
+	for _, topic := range []string{"$SYSTEM/x", "$SYSfoo", "$SYS2/a"} {
+		require.Equal(t, codec.NoMatchingSubscribers, c.pubP(&codec.Publish{Topic: topic, QoS: 1, Payload: []byte("x")}), topic)
+	}
+}
+
+// TestWillBounds: a will meets the bounds a PUBLISH meets. A will below
+// $SYS is refused (it would forge the server's statistics when the
+// connection drops), and so is one with more topic levels than
+// MaxTopicLevels (a PUBLISH there is refused, so a retained will there
+// could never be cleared).
+func TestWillBounds(t *testing.T) {
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxTopicLevels: 4}})
+	for _, v := range []codec.Version{codec.V5, codec.V311} {
+		t.Run(vname(v), func(t *testing.T) {
+			for _, tc := range []struct {
+				topic string
+				v5    codec.ReasonCode
+				v3    codec.ReasonCode
+			}{
+				{"$SYS/broker/version", codec.NotAuthorized, 0x05},
+				{"$SYS", codec.NotAuthorized, 0x05},
+				{"a/b/c/d/e", codec.TopicNameInvalid, 0}, // no v3 return code: closed
+			} {
+				c := dial(t, ts, v)
+				pk := newConnect(v, "wb", func(c *codec.Connect) {
+					c.Will = &codec.Will{Topic: tc.topic, Payload: []byte("FORGED"), Retain: true}
+				})
+				c.send(pk)
+				if v == codec.V5 {
+					require.Equal(t, tc.v5, expectT[*codec.Connack](c).ReasonCode, tc.topic)
+				} else if tc.v3 != 0 {
+					require.Equal(t, tc.v3, expectT[*codec.Connack](c).ReasonCode, tc.topic)
+				}
+				c.expectClosed()
+			}
+			// Within the bounds a will is accepted; $SYSTEM is not $SYS.
+			for _, topic := range []string{"a/b/c/d", "$SYSTEM/x"} {
+				c, _ := connect(t, ts, v, "wb", func(c *codec.Connect) {
+					c.Will = &codec.Will{Topic: topic, Payload: []byte("x")}
+				})
+				c.disconnect()
+			}
+		})
+	}
 }

@@ -42,9 +42,11 @@ func (st *sysState) heapBytes() uint64 {
 	return n
 }
 
-// isSys reports whether topic is one of the server's $SYS topics (or
-// below "$SYS", which clients may not publish to).
-func isSys(topic string) bool { return strings.HasPrefix(topic, "$SYS") }
+// isSys reports whether topic is "$SYS" or below it: the server's own
+// topics, which clients may not publish to. "$SYSTEM/x" is not.
+func isSys(topic string) bool {
+	return strings.HasPrefix(topic, "$SYS") && (len(topic) == 4 || topic[4] == '/')
+}
 
 // publishSys publishes a snapshot of the counters as retained $SYS
 // messages and calls the OnSysInfoTick hooks.
