@@ -600,11 +600,46 @@ func (c *conn) sendControl(pk codec.Packet) {
 			props.User = nil
 			b = pk.AppendTo(arr[:0], c.version)
 		}
+		if len(b) > int(c.clientMaxPacket) {
+			// Never sent [MQTT-3.1.2-24]. SUBSCRIBE and UNSUBSCRIBE check
+			// their acknowledgement's size first (ackFits); nothing else
+			// the server sends grows with what the client asked for.
+			c.srv.log.Debug("packet not sent: larger than the client's maximum packet size", "client", c.clientID(),
+				"type", pk.Type().String(), "bytes", len(b), "maximum", c.clientMaxPacket)
+			return
+		}
 	}
 	c.enqueue(b, nil, true, dependsOnStorage(pk.Type()))
 	if len(c.srv.hooks.packetSent) > 0 && c.info != nil {
 		c.srv.hooks.onPacketSent(c.info, pk.Type(), len(b))
 	}
+}
+
+// ackFits returns nil when a SUBACK or UNSUBACK of n reason codes, without
+// properties, fits the client's Maximum Packet Size, and otherwise a
+// Packet too large error that ends the connection: the server may not send
+// it [MQTT-3.1.2-24], and a client never answered would wait for it
+// forever. Checked before the request changes anything.
+func (c *conn) ackFits(t codec.Type, n int) error {
+	if c.clientMaxPacket == 0 {
+		return nil
+	}
+	remaining := 2 + 1 + n // packet identifier, property length, codes
+	size := 1 + varIntLen(remaining) + remaining
+	if size <= int(c.clientMaxPacket) {
+		return nil
+	}
+	return &codec.Error{Packet: t, Field: "maximum packet size", Code: codec.PacketTooLarge,
+		Err: fmt.Errorf("the %s for %d topic filters would take %d bytes, more than the client's maximum packet size of %d", t, n, size, c.clientMaxPacket)}
+}
+
+// varIntLen is the length of v as an MQTT Variable Byte Integer.
+func varIntLen(v int) int {
+	n := 1
+	for ; v >= 128; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // dependsOnStorage reports whether a control packet of type t tells the

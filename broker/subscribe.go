@@ -24,6 +24,9 @@ func (c *conn) handleSubscribe(p *codec.Subscribe) error {
 			}
 		})
 	}
+	if err := c.ackFits(codec.SUBACK, len(p.Subscriptions)); err != nil {
+		return c.protocolError(err)
+	}
 	var subID uint32
 	if ids := p.Properties.SubscriptionIDs; len(ids) > 0 {
 		if s.opts.Capabilities.DisableSubscriptionIDs {
@@ -238,6 +241,11 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 				p = out
 			}
 		})
+	}
+	if c.version == codec.V5 { // a v3 UNSUBACK carries no codes
+		if err := c.ackFits(codec.UNSUBACK, len(p.Filters)); err != nil {
+			return c.protocolError(err)
+		}
 	}
 	codes := make([]codec.ReasonCode, len(p.Filters))
 	for i, f := range p.Filters {

@@ -5,6 +5,7 @@ package broker_test
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -304,4 +305,42 @@ func TestSharedOfflineMembers(t *testing.T) {
 		got += c.drain()
 	}
 	require.Equal(t, 1, got, "queued once, for one offline member")
+}
+
+// TestAcksWithinClientMaximumPacketSize: the server never sends a SUBACK or
+// UNSUBACK larger than the client's Maximum Packet Size [MQTT-3.1.2-24].
+// One that would not fit (a request of many filters from a client with a
+// small limit) ends the connection with DISCONNECT 0x95 before anything
+// changes, rather than leaving the client waiting for it.
+func TestAcksWithinClientMaximumPacketSize(t *testing.T) {
+	ts := startServer(t, broker.Options{})
+	const max = 64 // a SUBACK of 59 codes: 1 + 1 + 2 + 1 + 59 bytes
+	limited := func(c *codec.Connect) { c.Properties.MaximumPacketSize = codec.Ptr(uint32(max)) }
+	filters := func(n int) []codec.Subscription {
+		subs := make([]codec.Subscription, n)
+		for i := range subs {
+			subs[i] = codec.Subscription{Filter: "f/" + strconv.Itoa(i)}
+		}
+		return subs
+	}
+
+	c := connectC(t, ts, codec.V5, "mps", limited)
+	require.Len(t, c.subscribe(filters(59)...), 59)
+	unsub := &codec.Unsubscribe{PacketID: c.nextID()}
+	for _, s := range filters(59) {
+		unsub.Filters = append(unsub.Filters, s.Filter)
+	}
+	c.send(unsub)
+	require.Len(t, expectT[*codec.Unsuback](c).ReasonCodes, 59)
+
+	// One filter more: SUBSCRIBE ends the connection and subscribes nothing.
+	c.send(&codec.Subscribe{PacketID: c.nextID(), Subscriptions: filters(60)})
+	c.expectDisconnect(codec.PacketTooLarge)
+	pub := connectC(t, ts, codec.V5, "mps-pub")
+	require.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "f/0", QoS: 1}))
+
+	// UNSUBSCRIBE likewise.
+	c = connectC(t, ts, codec.V5, "mps", limited)
+	c.send(&codec.Unsubscribe{PacketID: c.nextID(), Filters: append(unsub.Filters, "f/59")})
+	c.expectDisconnect(codec.PacketTooLarge)
 }
