@@ -183,7 +183,8 @@ func (b *Backend) migratePage(ctx context.Context, names []string) (int, error) 
 // digits never do.
 const groupTag = "g:"
 
-// clientNamespace is the first byte of every grouped key.
+// clientNamespace is the first byte of the client records that earlier
+// builds kept as strings (see migrate).
 const clientNamespace = 'c'
 
 // key returns the Redis key holding k: the string itself, or the hash of
@@ -240,9 +241,9 @@ func (b *Backend) Scan(ctx context.Context, prefix []byte, fn func(key, value []
 		return nil
 	}
 	// A prefix shorter than a group's can match groups (their names
-	// differ) only when it is empty or starts the client namespace.
+	// differ) only when it is empty or starts a client namespace.
 	match := b.match + "*"
-	if len(prefix) > 0 && prefix[0] != clientNamespace {
+	if !storage.MayMatchGroups(prefix) {
 		match = b.match + hex.EncodeToString(prefix) + "*"
 	}
 	seen := make(map[string]struct{})

@@ -34,6 +34,15 @@
 // messages are keyed 'r' | topic and the counters record is the single key
 // 'n'. Queued messages sort by sequence within a client.
 //
+// No key is longer than [MaxKeyLen] (65,000 bytes, Badger's limit), though
+// MQTT allows 65,535-byte client ids, filters and topics. A client id
+// longer than 64,900 bytes is replaced by its SHA-256 digest: the client
+// prefix is 'h' | digest, and an identity record 'h' | digest | 'd' holds
+// the id (written with the session record). A subscription whose key would
+// pass the bound is keyed 'U' | SHA-256 of the filter within its client
+// prefix, and its value starts with the filter; a retained message whose
+// topic would, 'R' | SHA-256 of the topic (its value holds the topic).
+//
 // # Values
 //
 // The first byte of every value is the record format version

@@ -266,6 +266,30 @@ func decodeSubscription(clientID, filter string, v []byte) (*Subscription, error
 	return s, r.end()
 }
 
+// appendIdentityValue encodes the client id of a hashed client group.
+func appendIdentityValue(dst []byte, clientID string) []byte {
+	return appendString(append(dst, FormatVersion), clientID)
+}
+
+func decodeIdentity(v []byte) (string, error) {
+	r := reader{b: v}
+	r.version()
+	id := r.string()
+	return id, r.end()
+}
+
+// decodeHashedSubscription decodes a subscription whose key holds a digest
+// of its filter: the value is the filter followed by a subscription value.
+func decodeHashedSubscription(clientID string, v []byte) (*Subscription, error) {
+	r := reader{b: v}
+	r.version()
+	filter := r.string()
+	if r.err != nil {
+		return nil, r.err
+	}
+	return decodeSubscription(clientID, filter, r.b)
+}
+
 func appendInflightValue(dst []byte, in *Inflight) ([]byte, error) {
 	dst = append(dst, FormatVersion, byte(in.State))
 	dst = binary.AppendUvarint(dst, in.Seq)

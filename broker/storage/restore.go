@@ -30,6 +30,23 @@ type Snapshot struct {
 	// Skipped lists records that could not be decoded (unknown format
 	// version, corruption); they are logged and left in the backend.
 	Skipped []SkippedRecord
+
+	// hashed holds, during the scan, the records of clients whose keys
+	// hold a digest of their id, until their identity records are read.
+	hashed map[string]*hashedGroup
+}
+
+// hashedGroup is what the scan found of one hashed client group.
+type hashedGroup struct {
+	id      string
+	known   bool
+	records []hashedRecord
+}
+
+type hashedRecord struct {
+	key   []byte
+	k     parsedKey
+	value []byte
 }
 
 // SkippedRecord is a record [Store.Restore] could not decode.
@@ -69,6 +86,10 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: restore: %w", err)
 	}
+	for _, skipped := range snap.resolveHashed() {
+		snap.Skipped = append(snap.Skipped, skipped)
+		s.log.Warn("storage: skipping record at restore", "key", fmt.Sprintf("%.64q", skipped.Key), "err", skipped.Err)
+	}
 	snap.sort()
 	return snap, nil
 }
@@ -80,7 +101,28 @@ func (snap *Snapshot) add(key, v []byte) error {
 		return err
 	}
 	switch k.ns {
-	case nsRetained:
+	case nsHashedClient:
+		if snap.hashed == nil {
+			snap.hashed = make(map[string]*hashedGroup)
+		}
+		g := snap.hashed[k.group]
+		if g == nil {
+			g = &hashedGroup{}
+			snap.hashed[k.group] = g
+		}
+		if k.kind == kindIdentity {
+			id, err := decodeIdentity(v)
+			if err != nil {
+				return fmt.Errorf("client identity: %w", err)
+			}
+			g.id, g.known = id, true
+			return nil
+		}
+		// Kept past this call: k.rest must not alias the backend's buffer.
+		key = bytes.Clone(key)
+		k.rest = key[len(key)-len(k.rest):]
+		g.records = append(g.records, hashedRecord{key: key, k: k, value: v})
+	case nsRetained, nsHashedRetained:
 		r, err := decodeRetained(v)
 		if err != nil {
 			return fmt.Errorf("retained message: %w", err)
@@ -111,8 +153,14 @@ func (snap *Snapshot) addClientRecord(k parsedKey, v []byte) error {
 			return fmt.Errorf("session: %w", err)
 		}
 		snap.Sessions = append(snap.Sessions, s)
-	case kindSubscription:
-		s, err := decodeSubscription(k.clientID, string(k.rest), v)
+	case kindSubscription, kindHashedSubscription:
+		var s *Subscription
+		var err error
+		if k.kind == kindHashedSubscription {
+			s, err = decodeHashedSubscription(k.clientID, v)
+		} else {
+			s, err = decodeSubscription(k.clientID, string(k.rest), v)
+		}
 		if err != nil {
 			return fmt.Errorf("subscription: %w", err)
 		}
@@ -133,6 +181,26 @@ func (snap *Snapshot) addClientRecord(k parsedKey, v []byte) error {
 		return fmt.Errorf("unknown client record kind %q", k.kind)
 	}
 	return nil
+}
+
+// resolveHashed adds the records of hashed client groups, now that the
+// scan has read their identity records, and returns those it cannot.
+func (snap *Snapshot) resolveHashed() []SkippedRecord {
+	var skipped []SkippedRecord
+	for _, g := range snap.hashed {
+		for _, r := range g.records {
+			err := errors.New("no identity record names the client")
+			if g.known {
+				r.k.clientID = g.id
+				err = snap.addClientRecord(r.k, r.value)
+			}
+			if err != nil {
+				skipped = append(skipped, SkippedRecord{Key: r.key, Err: err})
+			}
+		}
+	}
+	snap.hashed = nil
+	return skipped
 }
 
 // sort orders the slices as documented; backends scan in any order.

@@ -9,6 +9,15 @@ package storage
 
 // PutSession stores or replaces a session.
 func (s *Store) PutSession(sess *Session) Done {
+	if len(sess.ClientID) > maxInlineClientID {
+		// The keys of this client hold a digest of its id: the identity
+		// record keeps the id for Restore.
+		s.write("put client identity", opPut, func(dst []byte) ([]byte, int, error) {
+			dst, err := appendIdentityKey(dst, sess.ClientID)
+			k := len(dst)
+			return appendIdentityValue(dst, sess.ClientID), k, err
+		})
+	}
 	return s.write("put session", opPut, func(dst []byte) ([]byte, int, error) {
 		dst, err := appendSessionKey(dst, sess.ClientID)
 		if err != nil {
@@ -38,6 +47,10 @@ func (s *Store) PutSubscription(sub *Subscription) Done {
 			return dst, 0, err
 		}
 		k := len(dst)
+		if hashedFilter(sub.ClientID, sub.Filter) {
+			// The key holds a digest of the filter; the value keeps it.
+			dst = appendString(append(dst, FormatVersion), sub.Filter)
+		}
 		return appendSubscriptionValue(dst, sub), k, nil
 	})
 }

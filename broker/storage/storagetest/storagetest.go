@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -49,6 +50,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend, opts ...Ru
 	t.Run("GroupedKeys", s.groupedKeys)
 	t.Run("RoundTrip", s.roundTrip)
 	t.Run("EmptyAndLargeMessages", s.emptyAndLarge)
+	t.Run("LongIdentities", s.longIdentities)
 	t.Run("Deletes", s.deletes)
 	t.Run("DeleteSessionIsolation", s.deleteSessionIsolation)
 	t.Run("DeleteSessionThenRecreateInOneBatch", s.deleteThenRecreate)
@@ -437,6 +439,82 @@ func (s suite) emptyAndLarge(t *testing.T) {
 		assert.Equal(t, p, gp, "seq %d", q.Seq)
 	}
 	require.NoError(t, st.Close(ctxT(t)))
+}
+
+// longIdentities: client ids, filters and topics as long as MQTT allows
+// (65,535 bytes) are stored, restored and deleted, although their keys
+// would pass storage.MaxKeyLen spelled out (Badger refuses such keys).
+func (s suite) longIdentities(t *testing.T) {
+	b := s.newBackend(t)
+	st := openStore(t, b, storage.ModeSync, 0)
+	long := func(c byte, n int) string { return strings.Repeat(string(c), n-1) + "z" }
+	var clients []clientRecords
+	var ds []storage.Done
+	for _, id := range []string{long('i', 65535), long('i', 64901), long('j', 64900), "short"} {
+		c := recordsFor(id)
+		c.subs = append(c.subs, &storage.Subscription{ClientID: id, Filter: long('f', 65535), QoS: 1},
+			&storage.Subscription{ClientID: id, Filter: long('f', 65535-1) + "y", QoS: 2})
+		c.session.Will.Message = FullMessage(long('w', 65000), 2, 0) // its response topic adds 9 bytes
+		clients = append(clients, c)
+		ds = append(ds, c.put(st)...)
+	}
+	retained := []*storage.Retained{{Message: plainMessage(long('t', 65535), "long")}, {Message: plainMessage(long('t', 65534), "shorter")}}
+	for _, r := range retained {
+		ds = append(ds, st.PutRetained(r))
+	}
+	waitAll(t, ds)
+	for k := range scanAll(t, b, nil) {
+		require.LessOrEqual(t, len(k), storage.MaxKeyLen, "key %.40q...", k)
+	}
+	got, err := st.Restore(ctxT(t))
+	require.NoError(t, err)
+	requireNoneSkipped(t, got)
+	// Compared without testify's diff, which would print megabytes.
+	w := want(clients, retained, storage.Counters{})
+	assert.True(t, reflect.DeepEqual(w.Sessions, got.Sessions), "sessions")
+	assert.True(t, reflect.DeepEqual(w.Subscriptions, got.Subscriptions), "subscriptions")
+
+	assert.True(t, reflect.DeepEqual(w.Inflight, got.Inflight), "inflight")
+	assert.True(t, reflect.DeepEqual(w.Queued, got.Queued), "queued")
+	assert.True(t, reflect.DeepEqual(w.Retained, got.Retained), "retained")
+	require.True(t, reflect.DeepEqual(w, got),
+		"restored %d sessions, %d subscriptions, %d retained: not what was stored", len(got.Sessions), len(got.Subscriptions), len(got.Retained))
+
+	// Deletes find the same keys.
+	waitAll(t, []storage.Done{
+		st.DeleteSession(clients[0].session.ClientID),
+		st.DeleteSubscription("short", long('f', 65535)),
+		st.DeleteRetained(long('t', 65535)),
+	})
+	got, err = st.Restore(ctxT(t))
+	require.NoError(t, err)
+	requireNoneSkipped(t, got)
+	require.Len(t, got.Sessions, 3)
+	for _, sess := range got.Sessions {
+		require.False(t, sess.ClientID == clients[0].session.ClientID, "deleted session restored")
+	}
+	var filters []string
+	for _, sub := range got.Subscriptions {
+		if sub.ClientID == "short" {
+			filters = append(filters, fmt.Sprintf("%.3s..%s/%d", sub.Filter, sub.Filter[max(len(sub.Filter)-1, 0):], len(sub.Filter)))
+		}
+	}
+	require.Equal(t, []string{"../0", "$sh..#/18", "a/b..b/3", "fff..y/65535"}, filters) // the one ending in "y" stays
+	require.Len(t, got.Retained, 1)
+	require.True(t, got.Retained[0].Message.Publish.Topic == retained[1].Message.Publish.Topic, "the wrong retained message was deleted")
+	require.NoError(t, st.Close(ctxT(t)))
+}
+
+// requireNoneSkipped fails the test with the errors (not the keys, which
+// may be 64 KiB long) of records Restore skipped.
+func requireNoneSkipped(t *testing.T, snap *storage.Snapshot) {
+	t.Helper()
+	for _, sk := range snap.Skipped {
+		t.Errorf("skipped record %.40q... (%d bytes): %v", sk.Key, len(sk.Key), sk.Err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
 }
 
 func (s suite) deletes(t *testing.T) {
