@@ -273,8 +273,8 @@ func (s *Server) retain(cl *ClientInfo, m *message) {
 		s.retained.delete(m.pub.Topic)
 	} else if !s.retained.set(m, cl, s.opts.Limits.MaxRetained, s.opts.Limits.MaxRetainedBytes) {
 		s.stats.messagesDropped.Add(1)
-		s.log.Warn("retained message not stored: the retained store is full", "topic", m.pub.Topic,
-			"max_messages", s.opts.Limits.MaxRetained, "max_bytes", s.opts.Limits.MaxRetainedBytes)
+		s.warnEvery(&s.retainedFullWarned, "retained message not stored: the retained store is full (drops counted; logged at most every 10 s)",
+			"topic", clipped(m.pub.Topic), "max_messages", s.opts.Limits.MaxRetained, "max_bytes", s.opts.Limits.MaxRetainedBytes)
 		return
 	} else if !m.expires.IsZero() {
 		s.expireRetainedAt(m)

@@ -61,11 +61,12 @@ type Server struct {
 	mem      memoryGuard
 	nextID   atomic.Uint64 // for assigned client identifiers
 	aclGen   atomic.Uint64 // bumped by RecheckSubscriptions; see session.aclGen
-	// queueFullWarned and connsFullWarned are when warnEvery last logged
-	// those conditions (unix ns).
-	queueFullWarned atomic.Int64
-	connsFullWarned atomic.Int64
-	closed          atomic.Bool
+	// queueFullWarned, connsFullWarned and retainedFullWarned are when
+	// warnEvery last logged those conditions (unix ns).
+	queueFullWarned    atomic.Int64
+	connsFullWarned    atomic.Int64
+	retainedFullWarned atomic.Int64
+	closed             atomic.Bool
 }
 
 // New returns a server configured by opts (zero fields take their defaults).

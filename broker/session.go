@@ -4,6 +4,8 @@
 package broker
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -347,6 +349,16 @@ func (s *Server) warnEvery(last *atomic.Int64, msg string, args ...any) {
 		return
 	}
 	s.log.Warn(msg, args...)
+}
+
+// clipped shortens a client-supplied string (a topic may be 64 KiB) for
+// a log line.
+func clipped(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strings.ToValidUTF8(s[:max], ""), len(s))
 }
 
 // dropQueuedLocked discards queued message q (already taken out of
