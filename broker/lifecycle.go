@@ -297,7 +297,7 @@ func (s *Server) willDelayElapsed(sess *session) {
 func (s *Server) publishWill(clientID string, will *message, from *ClientInfo) {
 	if from != nil && !s.hooks.allowed(from, will.pub.Topic, AccessWrite) {
 		s.stats.messagesDropped.Add(1)
-		s.log.Warn("will not published: the client may no longer publish to its topic", "client", clientID, "topic", will.pub.Topic)
+		s.log.Warn("will not published: the client may no longer publish to its topic", "client", clientID, "topic", clipped(will.pub.Topic))
 		return
 	}
 	for _, h := range s.hooks.will {

@@ -154,7 +154,7 @@ func (c *conn) admitPublish(p *codec.Publish) codec.ReasonCode {
 			return codec.CodeOf(err)
 		}
 		if err := codec.ValidateTopicName(p.Topic); err != nil {
-			s.log.Warn("an OnPublish hook set an invalid topic name; message refused", "client", c.info.ID, "topic", p.Topic, "err", err)
+			s.log.Warn("an OnPublish hook set an invalid topic name; message refused", "client", c.info.ID, "topic", clipped(p.Topic), "err", err)
 			return codec.TopicNameInvalid
 		}
 	}
