@@ -178,8 +178,7 @@ func (s *Server) recheckSession(sess *session, info *ClientInfo, gen uint64, res
 	for _, sub := range denied {
 		if s.topics.Unsubscribe(sess.id, sub.Group, sub.Filter) {
 			full := sub.FullFilter()
-			sess.subCount--
-			sess.subBytes -= subscriptionCost(full)
+			sess.countSubscriptionsLocked(-1, -subscriptionCost(full))
 			s.deleteSubscriptionLocked(sess, full)
 			removed++
 		}

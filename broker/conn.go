@@ -600,10 +600,14 @@ func (c *conn) sendControl(pk codec.Packet) {
 			props.User = nil
 			b = pk.AppendTo(arr[:0], c.version)
 		}
-		if len(b) > int(c.clientMaxPacket) {
+		if len(b) > int(c.clientMaxPacket) && pk.Type() != codec.CONNACK {
 			// Never sent [MQTT-3.1.2-24]. SUBSCRIBE and UNSUBSCRIBE check
 			// their acknowledgement's size first (ackFits); nothing else
-			// the server sends grows with what the client asked for.
+			// the server sends grows with what the client asked for. A
+			// CONNACK (about 20 bytes with the capabilities it announces)
+			// still goes to a client allowing less: without it the client
+			// could do nothing, and leaving capabilities out would mislead
+			// it.
 			c.srv.log.Debug("packet not sent: larger than the client's maximum packet size", "client", c.clientID(),
 				"type", pk.Type().String(), "bytes", len(b), "maximum", c.clientMaxPacket)
 			return

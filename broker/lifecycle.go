@@ -133,7 +133,7 @@ func (s *Server) endSessionLocked(sess *session) {
 	sess.inflight, sess.queue, sess.inQoS2 = nil, nil, nil
 	sess.unsent = 0
 	sess.inflightSize = 0
-	sess.subCount, sess.subBytes = 0, 0
+	sess.countSubscriptionsLocked(-sess.subCount, -sess.subBytes)
 	sess.releaseWaitersLocked()
 	sess.timer.stop()
 	sess.timer = nil

@@ -187,10 +187,16 @@ type Limits struct {
 	// SUBACK carries 0x97 quota exceeded. Default 10,000.
 	MaxSubscriptionsPerClient int
 	// MaxSubscriptionBytes bounds the memory of a session's subscriptions,
-	// counted as the filters' lengths plus 128 bytes per level (a node of
-	// the topic index); beyond it SUBACK carries 0x97 quota exceeded.
+	// counted as the filters' lengths plus 384 bytes per level (what a
+	// node of the topic index takes, measured); beyond it SUBACK carries
+	// 0x97 quota exceeded.
 	// Default 16 MiB.
 	MaxSubscriptionBytes int
+	// MaxTotalSubscriptionBytes bounds MaxSubscriptionBytes's measure
+	// summed over all sessions, connected or not, so that many sessions
+	// cannot exhaust the server's memory with subscriptions between them:
+	// beyond it a new subscription gets 0x97 quota exceeded. Default 1 GiB.
+	MaxTotalSubscriptionBytes int
 	// MaxTopicLevels bounds the number of levels in a topic name or
 	// filter (as Mosquitto does); deeper ones are refused with 0x90 or
 	// 0x8F. Default 200.
@@ -305,6 +311,9 @@ func (o Options) withDefaults() Options {
 	}
 	if l.MaxSubscriptionBytes <= 0 {
 		l.MaxSubscriptionBytes = 16 << 20
+	}
+	if l.MaxTotalSubscriptionBytes <= 0 {
+		l.MaxTotalSubscriptionBytes = 1 << 30
 	}
 	if l.OutboundHighWater <= 0 {
 		l.OutboundHighWater = 64 << 10

@@ -337,8 +337,7 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 			continue
 		}
 		if !s.topics.Subscribe(topicsSub(sub.ClientID, filter, group, sub)) {
-			sess.subCount++
-			sess.subBytes += subscriptionCost(sub.Filter)
+			sess.countSubscriptionsLocked(1, subscriptionCost(sub.Filter))
 		}
 	}
 	for _, in := range snap.Inflight {

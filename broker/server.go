@@ -339,20 +339,21 @@ func (s *Server) debug(msg string, args ...any) { s.log.Debug(msg, args...) }
 
 // stats are the server's counters, updated atomically.
 type stats struct {
-	clientsConnected atomic.Int64
-	clientsTotal     atomic.Int64
-	clientsMaximum   atomic.Int64
-	disconnects      atomic.Int64
-	messagesIn       atomic.Int64
-	messagesOut      atomic.Int64
-	messagesDropped  atomic.Int64
-	bytesIn          atomic.Int64
-	bytesOut         atomic.Int64
-	packetsIn        atomic.Int64
-	packetsOut       atomic.Int64
-	inflight         atomic.Int64
-	queued           atomic.Int64
-	queuedBytes      atomic.Int64 // sum of session.queueSize
+	clientsConnected  atomic.Int64
+	clientsTotal      atomic.Int64
+	clientsMaximum    atomic.Int64
+	disconnects       atomic.Int64
+	messagesIn        atomic.Int64
+	messagesOut       atomic.Int64
+	messagesDropped   atomic.Int64
+	bytesIn           atomic.Int64
+	bytesOut          atomic.Int64
+	packetsIn         atomic.Int64
+	packetsOut        atomic.Int64
+	inflight          atomic.Int64
+	queued            atomic.Int64
+	queuedBytes       atomic.Int64 // sum of session.queueSize
+	subscriptionBytes atomic.Int64 // sum of session.subBytes
 }
 
 // Info returns a snapshot of the server's counters.

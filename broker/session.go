@@ -351,6 +351,15 @@ func (s *Server) warnEvery(last *atomic.Int64, msg string, args ...any) {
 	s.log.Warn(msg, args...)
 }
 
+// countSubscriptionsLocked counts n subscriptions of cost bytes in all
+// (negative when removed) against the session's and the server's bounds.
+// sess.mu held.
+func (sess *session) countSubscriptionsLocked(n, cost int) {
+	sess.subCount += n
+	sess.subBytes += cost
+	sess.srv.stats.subscriptionBytes.Add(int64(cost))
+}
+
 // clipped shortens a client-supplied string (a topic may be 64 KiB) for
 // a log line.
 func clipped(s string) string {

@@ -124,7 +124,8 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	// A new subscription must fit the quotas; replacing one always does.
 	cost := subscriptionCost(sub.Filter)
 	if !s.topics.Has(c.info.ID, group, filter) &&
-		(sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient || sess.subBytes+cost > s.opts.Limits.MaxSubscriptionBytes) {
+		(sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient || sess.subBytes+cost > s.opts.Limits.MaxSubscriptionBytes ||
+			s.stats.subscriptionBytes.Load()+int64(cost) > int64(s.opts.Limits.MaxTotalSubscriptionBytes)) {
 		sess.mu.Unlock()
 		return c.failure(codec.QuotaExceeded), nil
 	}
@@ -140,8 +141,7 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 		CheckReads:        checkReads,
 	}) // [MQTT-3.8.4-3] a subscription with the same filter is replaced.
 	if !existed {
-		sess.subCount++
-		sess.subBytes += cost
+		sess.countSubscriptionsLocked(1, cost)
 	}
 	s.saveSubscriptionLocked(sess, sub, qos, subID)
 	sess.mu.Unlock()
@@ -227,9 +227,11 @@ func (c *conn) retainedRoom(qos codec.QoS) int {
 }
 
 // subscriptionCost approximates the memory a subscription holds: its
-// filter and a node of the topic index per level.
+// filter and a node of the topic index per level (about 384 bytes each,
+// measured with filters of 1 to 50 distinct levels; shared levels cost
+// less, so the estimate errs high).
 func subscriptionCost(filter string) int {
-	return len(filter) + 128*(strings.Count(filter, "/")+1)
+	return len(filter) + 384*(strings.Count(filter, "/")+1)
 }
 
 // handleUnsubscribe handles UNSUBSCRIBE [MQTT-3.10.4-4] [MQTT-3.10.4-5].
@@ -268,8 +270,7 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 		sess := c.sess
 		sess.mu.Lock()
 		if s.topics.Unsubscribe(c.info.ID, group, filter) {
-			sess.subCount--
-			sess.subBytes -= subscriptionCost(f)
+			sess.countSubscriptionsLocked(-1, -subscriptionCost(f))
 			s.deleteSubscriptionLocked(sess, f)
 			codes[i] = codec.Success
 		} else {

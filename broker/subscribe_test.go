@@ -237,7 +237,7 @@ func TestUnsubscribe(t *testing.T) {
 
 // TestSubscriptionQuotas: a session's subscriptions are bounded in number
 // (MaxSubscriptionsPerClient) and in memory (MaxSubscriptionBytes: filter
-// lengths plus 128 bytes per level); a new subscription beyond either gets
+// lengths plus 384 bytes per level); a new subscription beyond either gets
 // 0x97 quota exceeded, replacing an existing one always works, and
 // unsubscribing makes room.
 func TestSubscriptionQuotas(t *testing.T) {
@@ -247,8 +247,8 @@ func TestSubscriptionQuotas(t *testing.T) {
 		filters []string // the last one exceeds the quota
 	}{
 		{name: "count", limits: broker.Limits{MaxSubscriptionsPerClient: 3}, filters: []string{"q/a", "q/b", "q/c", "q/d"}},
-		// each x/x/x/x/x costs 9 + 5*128 = 649 bytes: three fit in 2,000
-		{name: "bytes", limits: broker.Limits{MaxSubscriptionBytes: 2000}, filters: []string{"a/x/x/x/x", "b/x/x/x/x", "c/x/x/x/x", "d/x/x/x/x"}},
+		// each x/x/x/x/x costs 9 + 5*384 = 1,929 bytes: three fit in 6,000
+		{name: "bytes", limits: broker.Limits{MaxSubscriptionBytes: 6000}, filters: []string{"a/x/x/x/x", "b/x/x/x/x", "c/x/x/x/x", "d/x/x/x/x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +267,24 @@ func TestSubscriptionQuotas(t *testing.T) {
 			require.Equal(t, []codec.ReasonCode{codec.GrantedQoS1}, c.subscribe(last), "room after unsubscribing")
 		})
 	}
+}
+
+// TestTotalSubscriptionQuota: the subscriptions of all sessions together
+// are bounded (MaxTotalSubscriptionBytes), so many sessions cannot
+// exhaust memory between them; a session's end makes room.
+func TestTotalSubscriptionQuota(t *testing.T) {
+	dc := make(disconnects, 1)
+	// each x/x/x/x/x costs 1,929 bytes: three fit in 6,000
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxTotalSubscriptionBytes: 6000}}, dc)
+	a := connectC(t, ts, codec.V5, "total-a")
+	b := connectC(t, ts, codec.V5, "total-b")
+	a.sub("a/x/x/x/x", 1)
+	a.sub("b/x/x/x/x", 1)
+	b.sub("c/x/x/x/x", 1)
+	require.Equal(t, []codec.ReasonCode{codec.QuotaExceeded}, b.subscribe(codec.Subscription{Filter: "d/x/x/x/x", QoS: 1}))
+	a.disconnect() // its session ends with the connection
+	dc.wait(t, "total-a")
+	require.Equal(t, []codec.ReasonCode{codec.GrantedQoS1}, b.subscribe(codec.Subscription{Filter: "d/x/x/x/x", QoS: 1}))
 }
 
 // TestSharedOfflineMembers: a member whose persistent session is offline

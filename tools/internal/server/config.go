@@ -111,6 +111,7 @@ type LimitsConfig struct {
 	QueueQoS0Offline          *bool     `yaml:"queue_qos0_offline"`
 	MaxSubscriptionsPerClient *int      `yaml:"max_subscriptions_per_client"`
 	MaxSubscriptionBytes      *int      `yaml:"max_subscription_bytes"`
+	MaxTotalSubscriptionBytes *int      `yaml:"max_total_subscription_bytes"`
 	MaxRetained               *int      `yaml:"max_retained"`
 	MaxRetainedBytes          *int      `yaml:"max_retained_bytes"`
 	MaxTopicLevels            *int      `yaml:"max_topic_levels"`

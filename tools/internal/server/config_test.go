@@ -74,7 +74,7 @@ func TestPlanMapsOptions(t *testing.T) {
   "capabilities": {"maximum_qos": 0, "retain_available": false, "topic_alias_maximum": 0,
                    "maximum_packet_size": 4096, "server_keep_alive": "60s", "maximum_session_expiry": "1h"},
   "limits": {"max_clients": 10, "queue_qos0_offline": true, "write_timeout": "5s", "close_linger": "0s",
-             "max_retained_bytes": 1024, "max_queued_bytes": 2048, "max_inflight_bytes": 3072, "max_total_queued_bytes": 8192, "max_connections": 500, "max_subscription_bytes": 4096, "max_topic_levels": 8, "outbound_high_water": 4096, "memory_limit": 1073741824,
+             "max_retained_bytes": 1024, "max_queued_bytes": 2048, "max_inflight_bytes": 3072, "max_total_queued_bytes": 8192, "max_connections": 500, "max_subscription_bytes": 4096, "max_total_subscription_bytes": 16384, "max_topic_levels": 8, "outbound_high_water": 4096, "memory_limit": 1073741824,
              "publish_backpressure": "250ms"},
   "sys_interval": "0s"
 }`), "f.json")
@@ -98,6 +98,7 @@ func TestPlanMapsOptions(t *testing.T) {
 	require.Equal(t, 2048, o.Limits.MaxQueuedBytes)
 	require.Equal(t, 3072, o.Limits.MaxInflightBytes)
 	require.Equal(t, 8192, o.Limits.MaxTotalQueuedBytes)
+	require.Equal(t, 16384, o.Limits.MaxTotalSubscriptionBytes)
 	require.Equal(t, 500, o.Limits.MaxConnections)
 	require.Equal(t, 4096, o.Limits.MaxSubscriptionBytes)
 	require.Equal(t, 8, o.Limits.MaxTopicLevels)

@@ -393,6 +393,7 @@ func (c *Config) planLimits(p *plan, bad func(string, ...any)) {
 	positive(lc.MaxTotalQueuedBytes, "max_total_queued_bytes", &ol.MaxTotalQueuedBytes)
 	positive(lc.MaxSubscriptionsPerClient, "max_subscriptions_per_client", &ol.MaxSubscriptionsPerClient)
 	positive(lc.MaxSubscriptionBytes, "max_subscription_bytes", &ol.MaxSubscriptionBytes)
+	positive(lc.MaxTotalSubscriptionBytes, "max_total_subscription_bytes", &ol.MaxTotalSubscriptionBytes)
 	positive(lc.MaxRetained, "max_retained", &ol.MaxRetained)
 	positive(lc.MaxRetainedBytes, "max_retained_bytes", &ol.MaxRetainedBytes)
 	positive(lc.MaxTopicLevels, "max_topic_levels", &ol.MaxTopicLevels)
