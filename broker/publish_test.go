@@ -186,6 +186,15 @@ func TestPropertiesForwarded(t *testing.T) {
 	p = s3.recv()
 	require.Equal(t, "héllo", string(p.Payload))
 	require.Equal(t, codec.Properties{}, p.Properties)
+
+	// A Payload Format Indicator the specification gives no meaning (nor
+	// makes an error) is forwarded as it came, and its payload not checked.
+	odd := codec.Properties{PayloadFormat: codec.Ptr(byte(56))}
+	require.Equal(t, codec.Success, pub.pubP(&codec.Publish{Topic: "pr", QoS: 1, Payload: []byte{0xff}, Properties: odd}))
+	p = s5.recv()
+	require.Equal(t, odd, p.Properties)
+	require.Equal(t, []byte{0xff}, p.Payload)
+	require.Equal(t, []byte{0xff}, s3.recv().Payload)
 }
 
 // TestNoMatchingSubscribers: a v5 QoS 1 publish nobody receives is

@@ -55,7 +55,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"props unknown id", V5, v5Pub(t, "7f 00"), MalformedPacket},
 		{"props two-byte id", V5, v5Pub(t, "8001 00"), MalformedPacket},
 		{"props duplicate", V5, v5Pub(t, "02 00000001 02 00000002"), ProtocolError},
-		{"props payload format 2", V5, v5Pub(t, "01 02"), ProtocolError},
+		{"props request problem information 2", V5, v5Conn(t, "17 02"), ProtocolError},
 		{"props topic alias 0", V5, v5Pub(t, "23 0000"), TopicAliasInvalid}, // [MQTT-3.3.2-8] section 3.3.4
 		{"props subscription id 0", V5, v5Pub(t, "0b 00"), ProtocolError},
 		{"props subscription id non-minimal", V5, v5Pub(t, "0b 8100"), MalformedPacket},

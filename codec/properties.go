@@ -49,7 +49,9 @@ type UserProperty struct {
 // is nil when absent. Which properties a packet may carry is checked by
 // Validate and on decode; properties are never encoded for v3 packets.
 type Properties struct {
-	// PayloadFormat (0x01): 0 unspecified bytes, 1 UTF-8 encoded character data.
+	// PayloadFormat (0x01): 0 unspecified bytes, 1 UTF-8 encoded character
+	// data. Other values are accepted and kept as they are (the
+	// specification defines no meaning for them, and no error).
 	PayloadFormat *byte
 	// MessageExpiry (0x02): lifetime of the application message in seconds.
 	MessageExpiry *uint32

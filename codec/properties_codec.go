@@ -423,7 +423,7 @@ func (p *Properties) validate(pt Type, v Version, allowed propSet) error {
 		id PropertyID
 		v  *byte
 	}{
-		{PropPayloadFormat, p.PayloadFormat}, {PropRequestProblemInfo, p.RequestProblemInfo},
+		{PropRequestProblemInfo, p.RequestProblemInfo},
 		{PropRequestResponseInfo, p.RequestResponseInfo}, {PropMaximumQoS, p.MaximumQoS},
 		{PropRetainAvailable, p.RetainAvailable}, {PropWildcardSubAvailable, p.WildcardSubAvailable},
 		{PropSubIDAvailable, p.SubIDAvailable}, {PropSharedSubAvailable, p.SharedSubAvailable},
@@ -538,7 +538,10 @@ func (d *decoder) decodeProps(p *Properties, allowed propSet) error {
 			if err != nil {
 				return err
 			}
-			if c > 1 {
+			// Only the Payload Format Indicator may take other values: the
+			// specification defines 0 and 1 without making others an
+			// error, and a server forwards it unaltered [MQTT-3.3.2-4].
+			if c > 1 && id != PropPayloadFormat {
 				return pd.fail(field, ProtocolError, errPropValue)
 			}
 			s := store()

@@ -85,6 +85,7 @@ func roundTrips() []roundTrip {
 		{"publish qos1 dup retain", allVersions, &Publish{Dup: true, QoS: 1, Retain: true, Topic: "a/b", PacketID: 1, Payload: []byte("xyz")}},
 		{"publish qos2", allVersions, &Publish{QoS: 2, Topic: "\uFEFFbom", PacketID: 65535, Payload: []byte{0}}},
 		{"publish v5 props", v5Only, &Publish{QoS: 1, Topic: "a", PacketID: 9, Properties: publishProps(), Payload: []byte("p")}},
+		{"publish v5 payload format 56", v5Only, &Publish{Topic: "a", Properties: Properties{PayloadFormat: Ptr(byte(56))}, Payload: []byte{0xff}}}, // kept unaltered [MQTT-3.3.2-4]
 		{"publish v5 alias only", v5Only, &Publish{Topic: "", Properties: Properties{TopicAlias: Ptr(uint16(1))}, Payload: []byte("p")}},
 		{"puback", allVersions, &Puback{PacketID: 1}},
 		{"puback v5 code", v5Only, &Puback{PacketID: 1, ReasonCode: NoMatchingSubscribers}},
