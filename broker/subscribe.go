@@ -305,7 +305,10 @@ func (c *conn) handleDisconnect(d *codec.Disconnect) error {
 		c.sess.mu.Unlock()
 	}
 	c.closeMu.Lock()
-	c.normalEnd = c.version != codec.V5 || d.ReasonCode != codec.DisconnectWithWill
+	// Only 0x00 discards the will [MQTT-3.14.4-3]; 0x04 asks for it, and
+	// a client that ends with an error code ends abnormally: its will is
+	// published [MQTT-3.1.2-8].
+	c.normalEnd = c.version != codec.V5 || d.ReasonCode == codec.NormalDisconnection
 	c.closeMu.Unlock()
 	c.setCloseErr(errClientDisconnect)
 	return errClientDisconnect

@@ -75,6 +75,14 @@ func TestWill(t *testing.T) {
 			c.send(&codec.Disconnect{ReasonCode: codec.DisconnectWithWill})
 			c.expectClosed()
 		}, true},
+		{"v5 DISCONNECT 0x80", codec.V5, func(c *client) {
+			c.send(&codec.Disconnect{ReasonCode: codec.UnspecifiedError})
+			c.expectClosed()
+		}, true},
+		{"v5 DISCONNECT 0x93", codec.V5, func(c *client) {
+			c.send(&codec.Disconnect{ReasonCode: codec.ReceiveMaximumExceeded})
+			c.expectClosed()
+		}, true},
 		{"v5 protocol error", codec.V5, func(c *client) {
 			c.send(&codec.Connect{ProtocolVersion: codec.V5, ClientID: "again"})
 			c.expectDisconnect(codec.ProtocolError)
