@@ -77,10 +77,10 @@ var malformedRows = []malformedRow{
 	{"flags-auth", v5, hx("f4 00"), malformed, refs("[MQTT-3.15.1-1]")},
 	{"publish-qos3", v345, hx("36 07", str("a/b"), "0001"), malformed, refs("[MQTT-3.3.1-4]")},
 	{"publish-qos3-retain-dup", v345, hx("3f 07", str("a/b"), "0001"), malformed, refs("[MQTT-3.3.1-4]")},
-	// The specification names no code for a DUP flag on QoS 0; wrenmq treats
-	// it as malformed.
-	{"publish-dup-qos0", v34, hx("38 05", str("a/b")), malformed, refs("[MQTT-3.3.1-2]", "[MQTT-4.3.1-1]")},
-	{"publish-dup-qos0-v5", v5, hx("38 06", str("a/b"), "00"), malformed, refs("[MQTT-3.3.1-2]", "[MQTT-4.3.1-1]")},
+	// The specification names no code for a DUP flag on QoS 0; the packet
+	// parses, so wrenmq treats it as a protocol error (section 1.2).
+	{"publish-dup-qos0", v34, hx("38 05", str("a/b")), protoErr, refs("[MQTT-3.3.1-2]", "[MQTT-4.3.1-1]")},
+	{"publish-dup-qos0-v5", v5, hx("38 06", str("a/b"), "00"), protoErr, refs("[MQTT-3.3.1-2]", "[MQTT-4.3.1-1]")},
 
 	// ---- remaining length and variable byte integers -------------------
 	{"remaining-length-5-bytes", v345, hx("30 ffffffff7f"), malformed, refs("[MQTT-1.5.5-1]", "§2.2.3")},
@@ -296,7 +296,7 @@ var invalidRows = []invalidRow{
 	{name: "publish-qos1-id-0", version: codec.V5, pkt: &codec.Publish{Topic: "a", QoS: 1},
 		code: malformed, refs: refs("[MQTT-2.2.1-3]")},
 	{name: "publish-dup-qos0", version: codec.V5, pkt: &codec.Publish{Topic: "a", Dup: true},
-		code: malformed, refs: refs("[MQTT-3.3.1-2]")},
+		code: protoErr, refs: refs("[MQTT-3.3.1-2]")},
 	{name: "publish-topic-alias-0", version: codec.V5, pkt: &codec.Publish{Topic: "a", Properties: codec.Properties{TopicAlias: codec.Ptr(uint16(0))}},
 		code: codec.TopicAliasInvalid, refs: refs("[MQTT-3.3.2-8]")},
 	{name: "subscribe-empty", version: codec.V5, pkt: &codec.Subscribe{PacketID: 1},

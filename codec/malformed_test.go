@@ -69,7 +69,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"props maximum qos 2", V5, unhex(t, "2005 0000 02 2402"), ProtocolError},
 		{"props user property bad utf8", V5, v5Pub(t, "26 0001 00 0001 61"), MalformedPacket},
 		// ---- PUBLISH ----
-		{"publish dup qos0", V311, unhex(t, "3803 000174"), MalformedPacket},         // [MQTT-3.3.1-2]
+		{"publish dup qos0", V311, unhex(t, "3803 000174"), ProtocolError},           // [MQTT-3.3.1-2]
 		{"publish wildcard +", V311, unhex(t, "3005 0003 612f2b"), TopicNameInvalid}, // [MQTT-3.3.2-2]
 		{"publish wildcard #", V5, unhex(t, "3004 0001 23 00"), TopicNameInvalid},    // [MQTT-3.3.2-2]
 		{"publish empty topic v3", V311, unhex(t, "30020000"), TopicNameInvalid},     // [MQTT-4.7.3-1]
@@ -165,8 +165,8 @@ func TestValidateErrors(t *testing.T) {
 		code ReasonCode
 	}{
 		{"publish qos 3", &Publish{QoS: 3, Topic: "a", PacketID: 1}, V5, MalformedPacket},
-		{"publish dup qos 0", &Publish{Dup: true, Topic: "a"}, V5, MalformedPacket}, // [MQTT-3.3.1-2]
-		{"publish packet id 0", &Publish{QoS: 1, Topic: "a"}, V5, MalformedPacket},  // [MQTT-2.2.1-3]
+		{"publish dup qos 0", &Publish{Dup: true, Topic: "a"}, V5, ProtocolError},  // [MQTT-3.3.1-2]
+		{"publish packet id 0", &Publish{QoS: 1, Topic: "a"}, V5, MalformedPacket}, // [MQTT-2.2.1-3]
 		{"publish empty topic v3", &Publish{}, V311, TopicNameInvalid},
 		{"publish empty topic v5", &Publish{}, V5, ProtocolError},
 		{"publish wildcard", &Publish{Topic: "a/#"}, V5, TopicNameInvalid},

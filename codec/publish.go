@@ -46,7 +46,7 @@ func (p *Publish) Validate(v Version) error {
 		return &Error{Packet: PUBLISH, Field: "QoS", Code: MalformedPacket, Err: errQoS3}
 	}
 	if p.Dup && p.QoS == 0 {
-		return &Error{Packet: PUBLISH, Field: "DUP", Code: MalformedPacket, Err: errDupQoS0}
+		return &Error{Packet: PUBLISH, Field: "DUP", Code: ProtocolError, Err: errDupQoS0}
 	}
 	if p.QoS > 0 && p.PacketID == 0 {
 		return &Error{Packet: PUBLISH, Field: "packet identifier", Code: MalformedPacket, Err: errZeroPacketID}
@@ -124,7 +124,9 @@ func (p *Publish) Decode(flags byte, body []byte, v Version) error {
 		return &Error{Packet: PUBLISH, Field: "QoS", Code: MalformedPacket, Err: errQoS3} // [MQTT-3.3.1-4]
 	}
 	if p.Dup && p.QoS == 0 {
-		return &Error{Packet: PUBLISH, Field: "DUP", Code: MalformedPacket, Err: errDupQoS0} // [MQTT-3.3.1-2]
+		// It parses: a protocol error, not a malformed packet (section
+		// 1.2), as EMQX's interoperability suite expects.
+		return &Error{Packet: PUBLISH, Field: "DUP", Code: ProtocolError, Err: errDupQoS0} // [MQTT-3.3.1-2]
 	}
 	if len(body) < 2 {
 		return &Error{Packet: PUBLISH, Field: "topic name", Code: MalformedPacket, Err: errShort}

@@ -75,7 +75,7 @@ func scenarioMalformed(t *testing.T, tg *Target) {
 		// [v3.1.1:MQTT-3.3.1-4]
 		{"publish qos 3 v3", codec.V311, &codec.Raw{Header: 0x36, RemainingLength: -1, Body: append(pub("a"), 0, 1)}, nil},
 		// [MQTT-3.3.1-2]
-		{"publish qos 0 with dup", codec.V5, &codec.Raw{Header: 0x38, RemainingLength: -1, Body: append(pub("a"), 0)}, mal},
+		{"publish qos 0 with dup", codec.V5, &codec.Raw{Header: 0x38, RemainingLength: -1, Body: append(pub("a"), 0)}, malOrProto},
 		// [MQTT-3.3.2-2] [MQTT-4.7.0-1]
 		{"publish topic with wildcard", codec.V5, &codec.Publish{Topic: "a/+"}, topicBad},
 		// [v3.1.1:MQTT-3.3.2-2] [v3.1.1:MQTT-4.7.1-1]
