@@ -4,6 +4,7 @@
 package broker
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -459,7 +460,9 @@ func mergeInto(t *target, sub *topics.Sub, m *message) {
 	if sub.RetainAsPublished && m.pub.Retain {
 		t.retain = true
 	}
-	if sub.Identifier != 0 {
+	// Subscriptions made by one SUBSCRIBE share its identifier: it is
+	// sent once (EMQX's interoperability suite expects that).
+	if sub.Identifier != 0 && !slices.Contains(t.subIDs, sub.Identifier) {
 		t.subIDs = append(t.subIDs[:len(t.subIDs):len(t.subIDs)], sub.Identifier)
 	}
 	t.check = t.check && sub.CheckReads

@@ -70,6 +70,11 @@ func TestOverlappingSubscriptions(t *testing.T) {
 	require.Equal(t, codec.QoS(2), p.QoS)
 	require.ElementsMatch(t, []uint32{1, 2}, p.Properties.SubscriptionIDs)
 	c.barrier()
+	// Two filters of one SUBSCRIBE share its identifier: sent once.
+	c.subscribeP(codec.Properties{SubscriptionIDs: []uint32{9}}, codec.Subscription{Filter: "ov2/#", QoS: 1}, codec.Subscription{Filter: "ov2/+", QoS: 1})
+	pub.pub("ov2/x", "once", 1, false)
+	require.Equal(t, []uint32{9}, c.recv().Properties.SubscriptionIDs)
+	c.barrier()
 	// A v3 client gets one delivery at the highest QoS too.
 	v3 := connectC(t, ts, codec.V311, "ov3")
 	v3.sub("ov/#", 1)
