@@ -372,7 +372,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	if !pk.CleanStart {
 		s.recheckOnResume(c)
 	}
-	sess, present, endedWill, endedWillFrom := s.attach(c, pk.CleanStart, expiry, will, willDelay)
+	sess, present, endedWill, endedWillFrom, orphans := s.attach(c, pk.CleanStart, expiry, will, willDelay)
 	s.connecting.unlock(c.id, idl)
 	c.connectExpiry = expiry
 
@@ -429,6 +429,7 @@ func (c *conn) completeConnect(pk *codec.Connect, authData []byte) error {
 	// No lock held: the Hold attach opened ends (the reader then waits for
 	// the storage room these writes may have taken, see readAndHandle).
 	s.persist.release()
+	s.redistribute(orphans)
 	if endedWill != nil {
 		s.publishWill(c.info.ID, endedWill, endedWillFrom)
 	}

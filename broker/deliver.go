@@ -278,7 +278,8 @@ type target struct {
 	sess   *session
 	qos    codec.QoS
 	retain bool
-	shared bool // the session was chosen as a shared group's member
+	shared bool     // the session was chosen as a shared group's member
+	share  shareRef // that group
 	// check is set while every matching subscription of the session asks
 	// for a read check (topics.Sub.CheckReads).
 	check  bool
@@ -375,7 +376,7 @@ func (s *Server) route(cl *ClientInfo, m *message, now time.Time) (int, backpres
 	}
 	for i := range tg {
 		t := &tg[i]
-		t.sess.deliver(m, t.qos, t.retain, t.subIDs, &enc, now)
+		t.sess.deliver(m, t.qos, t.retain, t.subIDs, t.share, &enc, now)
 	}
 	// Inline subscriptions are called without any lock held.
 	if s.inline.count.Load() > 0 {
@@ -437,6 +438,7 @@ func (s *Server) dropUnreadable(topic string, tg []target) []target {
 func newSharedTarget(sess *session, sub *topics.Sub, m *message) target {
 	t := newTarget(sess, sub, m)
 	t.shared = true
+	t.share = shareRef{group: sub.Group, filter: sub.Filter}
 	return t
 }
 

@@ -46,7 +46,7 @@ func (h *timerHandle) stop() {
 // held and a storage Hold open (see completeConnect), whether a previous
 // session was resumed, and a will that must be published (from a session
 // that ended) once the caller releases locks.
-func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message, pendingFrom *ClientInfo) {
+func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willDelay uint32) (sess *session, present bool, pending *message, pendingFrom *ClientInfo, orphans []orphan) {
 	id := c.info.ID
 	s.mu.Lock()
 	// The session records are written under s.mu and sess.mu, in the
@@ -87,7 +87,7 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 		old.willTimer.stop()
 		old.willTimer = nil
 		if endOld {
-			s.endSessionLocked(old)
+			orphans = s.endSessionLocked(old)
 		} else {
 			sess, present = old, true
 		}
@@ -117,12 +117,16 @@ func (s *Server) attach(c *conn, clean bool, expiry uint32, will *message, willD
 			break
 		}
 	}
-	return sess, present, pending, pendingFrom
+	return sess, present, pending, pendingFrom, orphans
 }
 
 // endSessionLocked removes a session from the server: its subscriptions
-// and messages are discarded. s.mu and sess.mu must be held.
-func (s *Server) endSessionLocked(sess *session) {
+// and messages are discarded, except those a shared subscription gave it
+// that its client has not acknowledged, which it returns for the caller
+// to hand to redistribute once it holds no lock. s.mu and sess.mu must be
+// held.
+func (s *Server) endSessionLocked(sess *session) []orphan {
+	orphans := sess.sharedOrphansLocked()
 	sess.ended = true
 	if s.sessions[sess.id] == sess {
 		delete(s.sessions, sess.id)
@@ -141,6 +145,7 @@ func (s *Server) endSessionLocked(sess *session) {
 		sess.stored = false
 		s.deleteSession(sess.id)
 	}
+	return orphans
 }
 
 // detachFrom marks a connection whose session was taken over and asks it
@@ -201,6 +206,7 @@ func (s *Server) detach(c *conn) {
 	c.closeMu.Unlock()
 	var will *message
 	var willFrom *ClientInfo
+	var orphans []orphan
 	expired := false
 	if !detached {
 		s.mu.Lock()
@@ -222,7 +228,7 @@ func (s *Server) detach(c *conn) {
 			}
 			switch {
 			case sess.expiry == 0:
-				s.endSessionLocked(sess)
+				orphans = s.endSessionLocked(sess)
 				expired = true
 			case sess.expiry != never:
 				sess.timer = afterFunc(time.Duration(sess.expiry)*time.Second, func() { s.expire(sess) })
@@ -235,6 +241,7 @@ func (s *Server) detach(c *conn) {
 		s.mu.Unlock()
 	}
 	s.stats.disconnects.Add(1)
+	s.redistribute(orphans)
 	if will != nil {
 		s.publishWill(sess.id, will, willFrom)
 	}
@@ -263,9 +270,10 @@ func (s *Server) expire(sess *session) {
 	will, from := sess.will, sess.willFrom
 	sess.will = nil
 	sess.willTimer.stop()
-	s.endSessionLocked(sess)
+	orphans := s.endSessionLocked(sess)
 	sess.mu.Unlock()
 	s.mu.Unlock()
+	s.redistribute(orphans)
 	if will != nil {
 		s.publishWill(sess.id, will, from)
 	}

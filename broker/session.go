@@ -33,6 +33,7 @@ type outMsg struct {
 	qos    codec.QoS
 	retain bool
 	subIDs []uint32
+	share  shareRef // the shared subscription that chose this session, if any
 	state  outState
 	seq    uint64 // storage order
 	// unsent marks a message of an earlier connection not yet resent on
@@ -47,8 +48,15 @@ type queued struct {
 	qos    codec.QoS
 	retain bool
 	subIDs []uint32
-	seq    uint64 // storage order
+	share  shareRef // the shared subscription that chose this session, if any
+	seq    uint64   // storage order
 }
+
+// shareRef names the shared subscription ($share/group/filter) through
+// which a session received a message; zero for any other subscription.
+// Messages it holds unacknowledged when its session ends go to another
+// member of the group (see redistribute).
+type shareRef struct{ group, filter string }
 
 // session is the server-side state of a client identifier: subscriptions
 // (held in the topic index), messages in flight and queued in both
@@ -165,10 +173,10 @@ func (s *session) unlock() {
 // deliver hands m to the session at qos with the given RETAIN flag and
 // subscription identifiers. enc caches encodings shared by the sessions of
 // one routing pass. It never blocks on the network.
-func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
+func (s *session) deliver(m *message, qos codec.QoS, retain bool, subIDs []uint32, share shareRef, enc *encCache, now time.Time) bool {
 	s.mu.Lock()
 	defer s.unlock()
-	return s.deliverLocked(m, qos, retain, subIDs, enc, now)
+	return s.deliverLocked(m, qos, retain, subIDs, share, enc, now)
 }
 
 // deliverRetained delivers, at up to subQoS, the retained message of the
@@ -187,14 +195,14 @@ func (s *session) deliverRetained(m *message, subQoS codec.QoS, subIDs []uint32,
 		return nil
 	}
 	// Retained messages sent on subscribe keep RETAIN=1 [MQTT-3.3.1-9].
-	if !s.deliverLocked(m, min(subQoS, m.pub.QoS), true, subIDs, nil, now) {
+	if !s.deliverLocked(m, min(subQoS, m.pub.QoS), true, subIDs, shareRef{}, nil, now) {
 		return nil
 	}
 	return m
 }
 
 // deliverLocked is deliver with s.mu held.
-func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32, enc *encCache, now time.Time) bool {
+func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32, share shareRef, enc *encCache, now time.Time) bool {
 	if s.ended {
 		return false
 	}
@@ -203,7 +211,7 @@ func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs [
 		if qos == 0 && !s.srv.opts.Limits.QueueQoS0Offline {
 			return false
 		}
-		return s.enqueueLocked(m, qos, retain, subIDs)
+		return s.enqueueLocked(m, qos, retain, subIDs, share)
 	}
 	if qos == 0 {
 		f := form{version: c.version, retain: retain, subIDs: subIDs}
@@ -219,14 +227,14 @@ func (s *session) deliverLocked(m *message, qos codec.QoS, retain bool, subIDs [
 		return true
 	}
 	if len(s.queue) > 0 || !s.windowOpenLocked(c) {
-		ok := s.enqueueLocked(m, qos, retain, subIDs)
+		ok := s.enqueueLocked(m, qos, retain, subIDs, share)
 		if enc != nil && !s.stalled && s.queueFillLocked() >= 2 {
 			// Tell the publisher to slow down (see waitForRoom).
 			enc.bp.sessions = append(enc.bp.sessions, s)
 		}
 		return ok
 	}
-	ok := s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs}, enc, now)
+	ok := s.sendInflightLocked(c, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, share: share}, enc, now)
 	enc.noteOutbound(c)
 	return ok
 }
@@ -313,7 +321,7 @@ func (s *session) queueFillLocked() int {
 // enqueueLocked queues a message for later delivery, within the bounds
 // (Limits.MaxQueuedMessages and MaxQueuedBytes, where a message alone in
 // the queue is always taken, and MaxTotalQueuedBytes, where it is not).
-func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32) bool {
+func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs []uint32, share shareRef) bool {
 	l := &s.srv.opts.Limits
 	if len(s.queue) >= l.MaxQueuedMessages || (len(s.queue) > 0 && s.queueSize+m.size > l.MaxQueuedBytes) {
 		s.noteDropLocked(m, DropQueueFull)
@@ -325,7 +333,7 @@ func (s *session) enqueueLocked(m *message, qos codec.QoS, retain bool, subIDs [
 		return false
 	}
 	s.seq++
-	q := queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: s.seq}
+	q := queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, share: share, seq: s.seq}
 	s.queue = append(s.queue, q)
 	s.countQueuedLocked(1, m.size)
 	s.srv.saveQueuedLocked(s, &q)
@@ -405,7 +413,7 @@ func (s *session) sendInflightLocked(c *conn, q queued, enc *encCache, now time.
 		st = awaitPubrec
 	}
 	s.seq++
-	o := &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, state: st, seq: s.seq}
+	o := &outMsg{id: id, msg: q.msg, qos: q.qos, retain: q.retain, subIDs: q.subIDs, share: q.share, state: st, seq: s.seq}
 	// The stored state moves from queued to inflight before the PUBLISH is
 	// queued, so that the connection's writer, which waits for durability
 	// in sync mode, never sends a packet identifier that a restarted
