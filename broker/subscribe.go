@@ -121,6 +121,13 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 	qos := min(sub.QoS, caps.MaximumQoS) // [MQTT-3.2.2-10]
 	sess := c.sess
 	sess.mu.Lock()
+	if sess.ended || sess.conn != c {
+		// A clean-start CONNECT of this client id ended or took the
+		// session while this SUBSCRIBE waited: nothing may be added to
+		// it (nor to the new session under the same id).
+		sess.mu.Unlock()
+		return c.failure(codec.UnspecifiedError), nil
+	}
 	// A new subscription must fit the quotas; replacing one always does.
 	cost := subscriptionCost(sub.Filter)
 	if !s.topics.Has(c.info.ID, group, filter) &&
@@ -269,6 +276,11 @@ func (c *conn) handleUnsubscribe(p *codec.Unsubscribe) error {
 		}
 		sess := c.sess
 		sess.mu.Lock()
+		if sess.ended || sess.conn != c {
+			sess.mu.Unlock() // the session ended or was taken over meanwhile
+			codes[i] = codec.NoSubscriptionExisted
+			continue
+		}
 		if s.topics.Unsubscribe(c.info.ID, group, filter) {
 			sess.countSubscriptionsLocked(-1, -subscriptionCost(f))
 			s.deleteSubscriptionLocked(sess, f)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/wrenmq/wrenmq/broker"
 	"github.com/wrenmq/wrenmq/codec"
@@ -366,4 +367,48 @@ func TestAcksWithinClientMaximumPacketSize(t *testing.T) {
 	c = connectC(t, ts, codec.V5, "mps", limited)
 	c.send(&codec.Unsubscribe{PacketID: c.nextID(), Filters: append(unsub.Filters, "f/59")})
 	c.expectDisconnect(codec.PacketTooLarge)
+}
+
+// blockSubscribe holds the SUBSCRIBE of client "racer" to "race/x" in its
+// OnSubscribe hook until released.
+type blockSubscribe struct{ entered, release chan struct{} }
+
+func (blockSubscribe) ID() string { return "block-subscribe" }
+
+func (h blockSubscribe) OnSubscribe(cl *broker.ClientInfo, pk *codec.Subscribe) *codec.Subscribe {
+	if cl.ID == "racer" && len(pk.Subscriptions) > 0 && pk.Subscriptions[0].Filter == "race/x" {
+		h.entered <- struct{}{}
+		<-h.release
+	}
+	return nil
+}
+
+// TestSubscribeRacingCleanStartTakeover: a SUBSCRIBE still being handled
+// when a clean-start CONNECT of the same client id ends its session adds
+// nothing: the new, clean session does not get the subscription
+// [MQTT-3.1.2-4], and the server-wide MaxTotalSubscriptionBytes count does
+// not keep its cost (a helper's review found both).
+func TestSubscribeRacingCleanStartTakeover(t *testing.T) {
+	h := blockSubscribe{entered: make(chan struct{}), release: make(chan struct{})}
+	dc := make(disconnects, 4)
+	// "race/x" costs 6 + 2*384 = 774, "z" 1 + 384 = 385: not both in 1,000.
+	ts := startServer(t, broker.Options{Limits: broker.Limits{MaxTotalSubscriptionBytes: 1000}}, h, dc)
+
+	old := connectC(t, ts, codec.V5, "racer")
+	old.send(&codec.Subscribe{PacketID: 1, Subscriptions: []codec.Subscription{{Filter: "race/x", QoS: 1}}})
+	<-h.entered
+	fresh := connectC(t, ts, codec.V5, "racer") // clean start: the old session ends
+	close(h.release)
+	dc.wait(t, "racer") // the old connection is done with its SUBSCRIBE
+
+	pub := connectC(t, ts, codec.V5, "pub")
+	assert.Equal(t, codec.NoMatchingSubscribers, pub.pubP(&codec.Publish{Topic: "race/x", QoS: 1, Payload: []byte("x")}),
+		"the clean session of racer has the old connection's subscription [MQTT-3.1.2-4]")
+	fresh.drain()
+	fresh.disconnect() // its session (expiry 0) ends: no session has a subscription now
+	dc.wait(t, "racer")
+
+	other := connectC(t, ts, codec.V5, "other")
+	require.Equal(t, []codec.ReasonCode{codec.GrantedQoS0}, other.subscribe(codec.Subscription{Filter: "z"}),
+		"no subscription exists, yet the total subscription quota is exhausted: the ended session's cost leaked")
 }
