@@ -162,7 +162,7 @@ func TestRetainedExpiry(t *testing.T) {
 // reason string would exceed the client's Maximum Packet Size is sent
 // without it [MQTT-3.14.2-3] [MQTT-3.1.2-25].
 func TestReasonStringRespectsClientMaximumPacketSize(t *testing.T) {
-	for _, max := range []uint32{0, 8} {
+	for _, max := range []uint32{0, 20} { // the CONNACK takes 16 bytes
 		srv := startServer(t, broker.Options{})
 		cp := &codec.Connect{ProtocolVersion: codec.V5, ClientID: "short", CleanStart: true}
 		if max > 0 {
@@ -427,4 +427,24 @@ func TestOnPacketEncodeConnackInPlace(t *testing.T) {
 	c, ack = dialPersist(t, srv.addr, &codec.Connect{ProtocolVersion: codec.V5, ClientID: "b", CleanStart: true})
 	require.NotEqual(t, uint32(1234), *ack.Properties.MaximumPacketSize, "a's hook changed b's CONNACK")
 	c.nc.Close()
+}
+
+// TestConnackWithinClientMaximumPacketSize: a CONNACK never exceeds the
+// client's Maximum Packet Size [MQTT-3.1.2-24]: optional properties
+// (Response Information here, 300 bytes) are left out to fit, and a limit
+// too small even for the capabilities gets no CONNACK at all, only a close.
+func TestConnackWithinClientMaximumPacketSize(t *testing.T) {
+	ts := startServer(t, broker.Options{ResponseInfo: strings.Repeat("r", 300)})
+	c := dial(t, ts, codec.V5)
+	ack := c.connect(newConnect(codec.V5, "tiny", func(c *codec.Connect) {
+		c.Properties.MaximumPacketSize = codec.Ptr(uint32(64))
+		c.Properties.RequestResponseInfo = codec.Ptr(byte(1))
+	}))
+	b, err := codec.Append(nil, ack, codec.V5)
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(b), 64, "CONNACK of %d bytes sent to a client allowing 64", len(b))
+
+	c = dial(t, ts, codec.V5)
+	c.send(newConnect(codec.V5, "tinier", func(c *codec.Connect) { c.Properties.MaximumPacketSize = codec.Ptr(uint32(8)) }))
+	c.expectClosed()
 }

@@ -599,17 +599,24 @@ func (c *conn) sendControl(pk codec.Packet) {
 			props.ReasonString = nil
 			props.User = nil
 			b = pk.AppendTo(arr[:0], c.version)
+			if len(b) > int(c.clientMaxPacket) && pk.Type() == codec.CONNACK {
+				// Optional too: the client can do without them.
+				props.ResponseInfo = nil
+				props.ServerReference = nil
+				b = pk.AppendTo(arr[:0], c.version)
+			}
 		}
-		if len(b) > int(c.clientMaxPacket) && pk.Type() != codec.CONNACK {
+		if len(b) > int(c.clientMaxPacket) {
 			// Never sent [MQTT-3.1.2-24]. SUBSCRIBE and UNSUBSCRIBE check
-			// their acknowledgement's size first (ackFits); nothing else
-			// the server sends grows with what the client asked for. A
-			// CONNACK (about 20 bytes with the capabilities it announces)
-			// still goes to a client allowing less: without it the client
-			// could do nothing, and leaving capabilities out would mislead
-			// it.
+			// their acknowledgement's size first (ackFits). A CONNACK that
+			// does not fit even so (its capabilities take about 20 bytes)
+			// leaves nothing to say: the connection is closed.
 			c.srv.log.Debug("packet not sent: larger than the client's maximum packet size", "client", c.clientID(),
 				"type", pk.Type().String(), "bytes", len(b), "maximum", c.clientMaxPacket)
+			if pk.Type() == codec.CONNACK {
+				c.setCloseErr(fmt.Errorf("CONNACK of %d bytes exceeds the client's maximum packet size of %d", len(b), c.clientMaxPacket))
+				c.closeAfterFlush()
+			}
 			return
 		}
 	}
