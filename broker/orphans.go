@@ -12,8 +12,9 @@ import (
 // orphan is a message a shared subscription gave to a session that ended
 // before its client acknowledged it.
 type orphan struct {
-	msg   *message
-	share shareRef
+	msg    *message
+	share  shareRef
+	client string // the client of the ended session
 }
 
 // sharedOrphansLocked lists the QoS 1 messages shared subscriptions gave
@@ -24,12 +25,12 @@ func (s *session) sharedOrphansLocked() []orphan {
 	var out []orphan
 	for _, o := range s.inflight {
 		if o.share != (shareRef{}) && o.qos == 1 {
-			out = append(out, orphan{msg: o.msg, share: o.share})
+			out = append(out, orphan{msg: o.msg, share: o.share, client: s.id})
 		}
 	}
 	for _, q := range s.queue {
 		if q.share != (shareRef{}) && q.qos == 1 {
-			out = append(out, orphan{msg: q.msg, share: q.share})
+			out = append(out, orphan{msg: q.msg, share: q.share, client: s.id})
 		}
 	}
 	return out
@@ -39,9 +40,12 @@ func (s *session) sharedOrphansLocked() []orphan {
 // chosen as route chooses: for QoS 1, "If the Client's Session terminates
 // before the Client reconnects, the Server SHOULD send the Application
 // Message to another Client that is subscribed to the same Shared
-// Subscription" (section 4.8.2). The ended session is no longer a member. Messages that
-// expired meanwhile, or whose group has no member left, are dropped and
-// counted. No lock may be held.
+// Subscription" (section 4.8.2). The ended session is no longer a member;
+// the new one passes the read checks and OnSelectSubscribers hooks as in
+// route. Messages that expired meanwhile, whose group has no member left,
+// or that a hook keeps from the member chosen, are dropped: counted and
+// reported to OnPublishDropped for the ended session's client. No lock
+// may be held.
 func (s *Server) redistribute(orphans []orphan) {
 	if len(orphans) == 0 {
 		return
@@ -50,6 +54,7 @@ func (s *Server) redistribute(orphans []orphan) {
 	for _, o := range orphans {
 		m := o.msg
 		if m.expired(now) {
+			s.dropOrphan(o, DropExpired)
 			continue
 		}
 		g := s.sharedGroup(m.pub.Topic, o.share)
@@ -57,19 +62,37 @@ func (s *Server) redistribute(orphans []orphan) {
 		if g != nil {
 			sess, sub = s.pickMember(g, m)
 		}
-		switch {
-		case sess != nil:
-			t := newSharedTarget(sess, sub, m)
-			sess.deliver(m, t.qos, t.retain, t.subIDs, t.share, nil, now)
-		case sub != nil:
+		if sess == nil && sub != nil {
 			s.inline.call(sub, m)
-		default:
-			s.stats.messagesDropped.Add(1)
-			if s.debugEnabled() {
-				s.debug("shared message of an ended session dropped: no member left in its group",
-					"group", o.share.group, "filter", o.share.filter, "topic", clipped(m.pub.Topic))
+			continue
+		}
+		var tg []target
+		if sess != nil {
+			tg = []target{newSharedTarget(sess, sub, m)}
+			if tg[0].check {
+				tg = s.dropUnreadable(m.pub.Topic, tg)
+			}
+			if len(s.hooks.selectSubs) > 0 && len(tg) > 0 {
+				tg = s.selectRecipients(nil, m, tg)
 			}
 		}
+		if len(tg) == 0 {
+			s.dropOrphan(o, DropSessionEnded)
+			continue
+		}
+		for _, t := range tg {
+			t.sess.deliver(m, t.qos, t.retain, t.subIDs, t.share, nil, now)
+		}
+	}
+}
+
+// dropOrphan counts an orphan that goes to no other member and reports it.
+func (s *Server) dropOrphan(o orphan, why DropReason) {
+	s.stats.messagesDropped.Add(1)
+	s.hooks.onDropped(o.client, &o.msg.pub, why)
+	if s.debugEnabled() {
+		s.debug("shared message of an ended session dropped", "client", o.client, "reason", string(why),
+			"group", o.share.group, "filter", o.share.filter, "topic", clipped(o.msg.pub.Topic))
 	}
 }
 

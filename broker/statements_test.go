@@ -641,3 +641,67 @@ func TestTransientErrorClosesConnection(t *testing.T) {
 		})
 	}
 }
+
+// vetoB is an OnSelectSubscribers hook that never delivers to client "b".
+type vetoB struct{}
+
+func (vetoB) ID() string { return "veto-b" }
+
+func (vetoB) OnSelectSubscribers(_ *broker.ClientInfo, _ *codec.Publish, subs []broker.Recipient) []broker.Recipient {
+	out := subs[:0]
+	for _, r := range subs {
+		if r.ClientID != "b" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestRedistributedPassesSelectSubscribers: a QoS 1 message of a shared
+// group that goes to another member when its member's session ends passes
+// the OnSelectSubscribers hooks like any delivery: a hook that keeps "b"
+// from ever receiving keeps it from this one too.
+func TestRedistributedPassesSelectSubscribers(t *testing.T) {
+	ended := endedHook{ended: make(chan string, 4)}
+	ts := startServer(t, broker.Options{SharedSelector: preferA{}}, ended, vetoB{})
+	a := connectC(t, ts, codec.V5, "a")
+	a.sub("$share/g/veto/1", 1)
+	b := connectC(t, ts, codec.V5, "b")
+	b.sub("$share/g/veto/1", 1)
+	pub := connectC(t, ts, codec.V5, "pub")
+	pub.pub("veto/1", "secret", 1, false)
+	p := a.expectPublish() // the hook let "a" have it; a does not acknowledge
+	require.Equal(t, "secret", string(p.Payload))
+	a.close()
+	select {
+	case <-ended.ended:
+	case <-time.After(waitFor):
+		t.Fatal("the session of a did not end")
+	}
+	b.barrier() // b never receives it
+}
+
+// TestRedistributedExpiredCounted: a shared QoS 1 message that expired
+// before its member's session ended goes to nobody, and is counted as
+// dropped.
+func TestRedistributedExpiredCounted(t *testing.T) {
+	ended := endedHook{ended: make(chan string, 4)}
+	ts := startServer(t, broker.Options{SharedSelector: preferA{}}, ended)
+	a := connectC(t, ts, codec.V5, "a")
+	a.sub("$share/g/exp/1", 1)
+	b := connectC(t, ts, codec.V5, "b")
+	b.sub("$share/g/exp/1", 1)
+	pub := connectC(t, ts, codec.V5, "pub")
+	pub.pubP(&codec.Publish{Topic: "exp/1", QoS: 1, Payload: []byte("x"), Properties: codec.Properties{MessageExpiry: codec.Ptr(uint32(1))}})
+	a.expectPublish()
+	before := ts.Info().MessagesDropped
+	time.Sleep(1100 * time.Millisecond)
+	a.close()
+	select {
+	case <-ended.ended:
+	case <-time.After(waitFor):
+		t.Fatal("the session of a did not end")
+	}
+	b.barrier()
+	require.Equal(t, before+1, ts.Info().MessagesDropped, "the expired message is counted")
+}
