@@ -42,6 +42,10 @@
 // pass the bound is keyed 'U' | SHA-256 of the filter within its client
 // prefix, and its value starts with the filter; a retained message whose
 // topic would, 'R' | SHA-256 of the topic (its value holds the topic).
+// [Store.Restore] moves records that earlier builds stored under the
+// spelled-out keys to these, and deletes the records of a hashed client
+// whose identity record is gone (a session delete that reached the
+// backend in part; the identity record is deleted last to make that rare).
 //
 // # Values
 //

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,9 +74,13 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 		return nil, fmt.Errorf("storage: restore: %w", err)
 	}
 	snap := &Snapshot{}
+	var legacy []Op
 	err := s.backend.Scan(ctx, nil, func(key, value []byte) error {
 		// Backends reuse their buffers; decoded payloads alias this copy.
 		v := bytes.Clone(value)
+		if legacyKey(key) {
+			legacy = append(legacy, Op{Key: bytes.Clone(key), Value: v})
+		}
 		if err := snap.add(key, v); err != nil {
 			skipped := SkippedRecord{Key: bytes.Clone(key), Err: err}
 			snap.Skipped = append(snap.Skipped, skipped)
@@ -86,10 +91,22 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: restore: %w", err)
 	}
-	for _, skipped := range snap.resolveHashed() {
-		snap.Skipped = append(snap.Skipped, skipped)
-		s.log.Warn("storage: skipping record at restore", "key", fmt.Sprintf("%.64q", skipped.Key), "err", skipped.Err)
+	skipped, unnamed := snap.resolveHashed()
+	for _, sk := range skipped {
+		snap.Skipped = append(snap.Skipped, sk)
+		s.log.Warn("storage: skipping record at restore", "key", fmt.Sprintf("%.64q", sk.Key), "err", sk.Err)
 	}
+	for _, group := range unnamed {
+		// Left by a session delete that reached the backend in part:
+		// nothing can resume these records, and a client with this id
+		// must not find them in a new session.
+		s.log.Warn("storage: deleting records of a client whose identity record is gone", "group", fmt.Sprintf("%x", group))
+		s.write("delete records of an unnamed client", opDeletePrefix, func(dst []byte) ([]byte, int, error) {
+			dst = append(dst, group...)
+			return dst, len(dst), nil
+		})
+	}
+	s.migrate(legacy)
 	snap.sort()
 	return snap, nil
 }
@@ -184,10 +201,13 @@ func (snap *Snapshot) addClientRecord(k parsedKey, v []byte) error {
 }
 
 // resolveHashed adds the records of hashed client groups, now that the
-// scan has read their identity records, and returns those it cannot.
-func (snap *Snapshot) resolveHashed() []SkippedRecord {
-	var skipped []SkippedRecord
-	for _, g := range snap.hashed {
+// scan has read their identity records. It returns the records it cannot
+// add, and the group prefixes that no identity record names.
+func (snap *Snapshot) resolveHashed() (skipped []SkippedRecord, unnamed []string) {
+	for group, g := range snap.hashed {
+		if !g.known {
+			unnamed = append(unnamed, group)
+		}
 		for _, r := range g.records {
 			err := errors.New("no identity record names the client")
 			if g.known {
@@ -200,7 +220,53 @@ func (snap *Snapshot) resolveHashed() []SkippedRecord {
 		}
 	}
 	snap.hashed = nil
-	return skipped
+	return skipped, unnamed
+}
+
+// legacyKey reports whether key is in a form earlier builds wrote and
+// this one no longer does: longer than MaxKeyLen, or with a client id
+// that is now replaced by its digest.
+func legacyKey(key []byte) bool {
+	if len(key) > MaxKeyLen {
+		return true
+	}
+	return len(key) >= 3 && key[0] == nsClient && int(binary.BigEndian.Uint16(key[1:3])) > maxInlineClientID
+}
+
+// migrate rewrites records that earlier builds stored under keys this
+// one no longer writes (see legacyKey), so that deletes find them: each is
+// put under its current key, then its old key is deleted. Restore has
+// already returned them.
+func (s *Store) migrate(legacy []Op) {
+	for _, op := range legacy {
+		var rec Snapshot
+		if rec.add(op.Key, op.Value) != nil {
+			continue // skipped, and reported, by Restore
+		}
+		for _, r := range rec.Sessions {
+			s.PutSession(r)
+		}
+		for _, r := range rec.Subscriptions {
+			s.PutSubscription(r)
+		}
+		for _, r := range rec.Inflight {
+			s.PutInflight(r)
+		}
+		for _, r := range rec.Queued {
+			s.PutQueued(r)
+		}
+		for _, r := range rec.Retained {
+			s.PutRetained(r)
+		}
+		key := op.Key
+		s.write("delete a record's earlier key", opDelete, func(dst []byte) ([]byte, int, error) {
+			dst = append(dst, key...)
+			return dst, len(dst), nil
+		})
+	}
+	if len(legacy) > 0 {
+		s.log.Info("storage: records moved to their current keys", "records", len(legacy))
+	}
 }
 
 // sort orders the slices as documented; backends scan in any order.

@@ -724,6 +724,19 @@ func (px *prefixDeletes) note(key []byte, put bool) {
 
 // expand appends deletes of every live key under prefix.
 func (px *prefixDeletes) expand(s *Store, ops []Op, prefix []byte) ([]Op, error) {
+	start := len(ops)
+	ops, err := px.expandKeys(s, ops, prefix)
+	if err == nil && len(prefix) > 0 && prefix[0] == nsHashedClient {
+		// The identity record goes last: should a backend apply only part
+		// of the batch (Badger splits large ones), what is left can still
+		// be named at Restore, and deleted.
+		ops = identityLast(ops, start, string(prefix)+string(rune(kindIdentity)))
+	}
+	return ops, err
+}
+
+// expandKeys is expand without the ordering of identity records.
+func (px *prefixDeletes) expandKeys(s *Store, ops []Op, prefix []byte) ([]Op, error) {
 	p := string(prefix)
 	del := func(k string) {
 		if put, seen := px.live[k]; seen && !put {
@@ -759,6 +772,20 @@ func (px *prefixDeletes) expand(s *Store, ops []Op, prefix []byte) ([]Op, error)
 		}
 	}
 	return ops, nil
+}
+
+// identityLast moves the delete of identity key among ops[start:] to the
+// end.
+func identityLast(ops []Op, start int, identity string) []Op {
+	for i := start; i < len(ops)-1; i++ {
+		if ops[i].Delete && string(ops[i].Key) == identity {
+			op := ops[i]
+			copy(ops[i:], ops[i+1:])
+			ops[len(ops)-1] = op
+			break
+		}
+	}
+	return ops
 }
 
 // finish releases a written batch's room and completes its Done.
