@@ -180,6 +180,7 @@ func (s *Server) putInflightLocked(sess *session, o *outMsg) {
 		rec.State = storage.AwaitingPubcomp
 	}
 	rec.Message = storedMessage(o.msg, o.qos, o.retain, o.subIDs)
+	rec.Share = storage.Share{Group: o.share.group, Filter: o.share.filter}
 	s.persist.note(s.persist.store.PutInflight(rec))
 }
 
@@ -206,6 +207,7 @@ func (s *Server) saveQueuedLocked(sess *session, q *queued) {
 func (s *Server) putQueuedLocked(sess *session, q *queued) {
 	s.persist.note(s.persist.store.PutQueued(&storage.Queued{
 		ClientID: sess.id, Seq: q.seq, Message: storedMessage(q.msg, q.qos, q.retain, q.subIDs),
+		Share: storage.Share{Group: q.share.group, Filter: q.share.filter},
 	}))
 }
 
@@ -354,7 +356,8 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 			continue
 		}
 		m, qos, retain, subIDs := restoredMessage(&in.Message)
-		o := &outMsg{id: in.PacketID, msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: in.Seq}
+		o := &outMsg{id: in.PacketID, msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: in.Seq,
+			share: shareRef{group: in.Share.Group, filter: in.Share.Filter}}
 		switch in.State {
 		case storage.AwaitingPubrec:
 			o.state = awaitPubrec
@@ -375,7 +378,8 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 			continue
 		}
 		m, qos, retain, subIDs := restoredMessage(&q.Message)
-		sess.queue = append(sess.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: q.Seq})
+		sess.queue = append(sess.queue, queued{msg: m, qos: qos, retain: retain, subIDs: subIDs, seq: q.Seq,
+			share: shareRef{group: q.Share.Group, filter: q.Share.Filter}})
 		sess.countQueuedLocked(1, m.size)
 		sess.seq = max(sess.seq, q.Seq)
 	}

@@ -705,3 +705,35 @@ func TestRedistributedExpiredCounted(t *testing.T) {
 	b.barrier()
 	require.Equal(t, before+1, ts.Info().MessagesDropped, "the expired message is counted")
 }
+
+// TestRedistributedAfterRestart: storage keeps which shared subscription
+// gave a session a message, so QoS 1 messages queued for a member go to
+// another member when its session ends after a restart too.
+func TestRedistributedAfterRestart(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	start := func(dc disconnects) *testServer {
+		return startServer(t, broker.Options{SharedSelector: preferA{}, Storage: storage.NewStore(mem, storage.Options{})}, dc)
+	}
+	dc := make(disconnects, 4)
+	ts := start(dc)
+	a := connectC(t, ts, codec.V5, "a", persistent(300))
+	a.sub("$share/g/rs/1", 1)
+	b := connectC(t, ts, codec.V5, "b", persistent(300))
+	b.sub("$share/g/rs/1", 1)
+	a.close()
+	dc.wait(t, "a")
+	pub := connectC(t, ts, codec.V5, "pub")
+	pub.pub("rs/1", "q1", 1, false) // queued for the offline "a" (preferA)
+	eventually(t, func() bool { return ts.Info().Queued == 1 }, "queued for a")
+	b.disconnect()
+	pub.disconnect()
+	require.NoError(t, ts.Close())
+
+	dc = make(disconnects, 4)
+	ts = start(dc)
+	b = connectC(t, ts, codec.V5, "b", persistent(300))
+	b.barrier()
+	connectC(t, ts, codec.V5, "a") // clean start: the restored session of "a" ends
+	p := b.expectPublish()
+	require.Equal(t, "q1", string(p.Payload))
+}

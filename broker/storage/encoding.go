@@ -290,10 +290,29 @@ func decodeHashedSubscription(clientID string, v []byte) (*Subscription, error) 
 	return decodeSubscription(clientID, filter, r.b)
 }
 
+// Inflight and queued records end with the message, then, for a message
+// of a shared subscription, its group and filter. Records of other
+// messages (and of earlier builds) end after the message.
 func appendInflightValue(dst []byte, in *Inflight) ([]byte, error) {
 	dst = append(dst, FormatVersion, byte(in.State))
 	dst = binary.AppendUvarint(dst, in.Seq)
-	return appendMessage(dst, &in.Message)
+	dst, err := appendMessage(dst, &in.Message)
+	return appendShare(dst, in.Share), err
+}
+
+func appendShare(dst []byte, sh Share) []byte {
+	if sh == (Share{}) {
+		return dst
+	}
+	return appendString(appendString(dst, sh.Group), sh.Filter)
+}
+
+// share reads the optional share at the end of a record.
+func (r *reader) share() Share {
+	if r.err != nil || len(r.b) == 0 {
+		return Share{}
+	}
+	return Share{Group: r.string(), Filter: r.string()}
 }
 
 func decodeInflight(clientID string, rest, v []byte) (*Inflight, error) {
@@ -310,11 +329,13 @@ func decodeInflight(clientID string, rest, v []byte) (*Inflight, error) {
 		Seq:       r.uvarint(),
 	}
 	r.message(&in.Message)
+	in.Share = r.share()
 	return in, r.end()
 }
 
 func appendQueuedValue(dst []byte, q *Queued) ([]byte, error) {
-	return appendMessage(append(dst, FormatVersion), &q.Message)
+	dst, err := appendMessage(append(dst, FormatVersion), &q.Message)
+	return appendShare(dst, q.Share), err
 }
 
 func decodeQueued(clientID string, rest, v []byte) (*Queued, error) {
@@ -325,6 +346,7 @@ func decodeQueued(clientID string, rest, v []byte) (*Queued, error) {
 	r.version()
 	q := &Queued{ClientID: clientID, Seq: binary.BigEndian.Uint64(rest)}
 	r.message(&q.Message)
+	q.Share = r.share()
 	return q, r.end()
 }
 

@@ -117,6 +117,16 @@ type Inflight struct {
 	Message Message
 	// Seq orders inflight messages of a client for re-delivery.
 	Seq uint64
+	// Share is the shared subscription that gave the client the message,
+	// if any.
+	Share Share
+}
+
+// Share names a shared subscription ($share/Group/Filter). A message a
+// shared subscription gave a session that ends unacknowledged goes to
+// another member of the group, also after a restart.
+type Share struct {
+	Group, Filter string
 }
 
 // Queued is a message waiting for delivery to a session, for example while
@@ -128,6 +138,9 @@ type Queued struct {
 	Seq      uint64
 	// Message is the message to deliver.
 	Message Message
+	// Share is the shared subscription that gave the client the message,
+	// if any.
+	Share Share
 }
 
 // Retained is a retained message; its key is Message.Publish.Topic.

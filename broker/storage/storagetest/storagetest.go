@@ -307,13 +307,14 @@ func recordsFor(id string) clientRecords {
 			{ClientID: id, Filter: "", QoS: 0},
 		},
 		inflight: []*storage.Inflight{
-			{ClientID: id, Direction: storage.Outbound, PacketID: 1, State: storage.AwaitingPuback, Message: FullMessage("out/1", 1, 1), Seq: 10},
+			{ClientID: id, Direction: storage.Outbound, PacketID: 1, State: storage.AwaitingPuback, Message: FullMessage("out/1", 1, 1), Seq: 10,
+				Share: storage.Share{Group: "group", Filter: "out/+"}},
 			{ClientID: id, Direction: storage.Outbound, PacketID: 65535, State: storage.AwaitingPubrec, Message: FullMessage("out/2", 2, 65535), Seq: 11},
 			{ClientID: id, Direction: storage.Outbound, PacketID: 300, State: storage.AwaitingPubcomp, Seq: 12},
 			{ClientID: id, Direction: storage.Inbound, PacketID: 1, State: storage.AwaitingPubrel, Message: FullMessage("in/1", 2, 1), Seq: 13},
 		},
 		queued: []*storage.Queued{
-			{ClientID: id, Seq: 1, Message: FullMessage("q/1", 1, 0)},
+			{ClientID: id, Seq: 1, Message: FullMessage("q/1", 1, 0), Share: storage.Share{Group: "g", Filter: "q/#"}},
 			{ClientID: id, Seq: 2, Message: plainMessage("q/2", "two")},
 			{ClientID: id, Seq: 3, Message: FullMessage("q/3", 0, 0)},
 		},
