@@ -304,6 +304,8 @@ func (c *conn) readAndHandle() error {
 		total := hn + h.RemainingLength
 		if total > maxSize {
 			// [MQTT-3.2.2-15] [MQTT-4.13.1-1]
+			s.warnEvery(&s.tooLargeWarned, "packet refused: larger than the maximum packet size (Capabilities.MaximumPacketSize, config capabilities.maximum_packet_size; logged at most every 10 s)",
+				"client", c.clientID(), "remote", c.nc.RemoteAddr().String(), "bytes", total, "maximum", maxSize)
 			return c.protocolError(&codec.Error{Packet: h.Type, Field: "packet size", Code: codec.PacketTooLarge,
 				Err: fmt.Errorf("%d bytes exceeds the maximum of %d", total, maxSize)})
 		}

@@ -96,7 +96,7 @@ func (c *conn) waitForRoom(timeout time.Duration) {
 		queued := q.queued
 		q.mu.Unlock()
 		if newly {
-			c.srv.log.Warn("subscriber stalled: its socket does not drain; publishers no longer wait for it",
+			c.srv.warnEvery(&c.srv.stallWarned, "subscriber stalled: its socket does not drain; publishers no longer wait for it (logged at most every 10 s)",
 				"client", c.clientID(), "queued_bytes", queued)
 		}
 	}

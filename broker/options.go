@@ -135,8 +135,9 @@ type Limits struct {
 	// closed at once (logged at most every 10 s). Each costs a file
 	// descriptor, and running out of them also keeps storage from opening
 	// its files. Default: the process's open-file limit minus a reserve for
-	// storage, listeners and logs (a quarter of the limit, at most 1,024);
-	// 100,000 where the limit is unknown.
+	// listeners, logs and storage (without Storage a sixteenth of the limit,
+	// at most 64; with it a quarter, at most 1,024); 100,000 where the limit
+	// is unknown.
 	MaxConnections int
 	// MaxOutboundBytes bounds each client's outbound write queue. When it
 	// is full, QoS 0 messages to that client are dropped (counted, hook
@@ -285,7 +286,11 @@ func (o Options) withDefaults() Options {
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = defaultMaxClients
 		if n := openFileLimit(); n > 0 {
-			l.MaxConnections = n - min(n/4, 1024)
+			reserve := min(n/16, 64)
+			if o.Storage != nil {
+				reserve = min(n/4, 1024) // Badger keeps many files open
+			}
+			l.MaxConnections = n - reserve
 		}
 	}
 	if l.MaxOutboundBytes <= 0 {

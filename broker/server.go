@@ -61,11 +61,15 @@ type Server struct {
 	mem      memoryGuard
 	nextID   atomic.Uint64 // for assigned client identifiers
 	aclGen   atomic.Uint64 // bumped by RecheckSubscriptions; see session.aclGen
-	// queueFullWarned, connsFullWarned and retainedFullWarned are when
-	// warnEvery last logged those conditions (unix ns).
+	// queueFullWarned and the other ...Warned fields are when warnEvery
+	// last logged those conditions (unix ns).
 	queueFullWarned    atomic.Int64
 	connsFullWarned    atomic.Int64
 	retainedFullWarned atomic.Int64
+	stallWarned        atomic.Int64 // a subscriber stalled
+	dropWarned         atomic.Int64 // a message was dropped for a full queue
+	quotaWarned        atomic.Int64 // a subscription was refused for a quota
+	tooLargeWarned     atomic.Int64 // a packet over MaximumPacketSize was refused
 	closed             atomic.Bool
 }
 

@@ -122,6 +122,10 @@ const (
 // noteDropLocked counts a dropped message and defers its hook call.
 func (s *session) noteDropLocked(m *message, why DropReason) {
 	s.srv.stats.messagesDropped.Add(1)
+	if why == DropQueueFull {
+		s.srv.warnEvery(&s.srv.dropWarned, "messages dropped: a client's queue is full (see Limits.MaxQueuedMessages, MaxQueuedBytes and MaxOutboundBytes; counted in $SYS/broker/messages/dropped; logged at most every 10 s)",
+			"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
+	}
 	if len(s.srv.hooks.publishDropped) > 0 {
 		s.events = append(s.events, sessionEvent{kind: evDropped, msg: m, drop: why})
 	}
@@ -266,7 +270,7 @@ func (s *session) waitForRoom(timeout time.Duration) {
 		// Publishers that waited together time out together: one warning.
 		if s.queueFillLocked() > 0 && !s.ended && !s.stalled {
 			s.stalled = true
-			s.srv.log.Warn("subscriber stalled: publishers no longer wait for it and its queue may overflow",
+			s.srv.warnEvery(&s.srv.stallWarned, "subscriber stalled: publishers no longer wait for it and its queue may overflow (logged at most every 10 s)",
 				"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
 		}
 		s.mu.Unlock()

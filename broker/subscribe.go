@@ -134,6 +134,8 @@ func (c *conn) subscribeOne(sub *codec.Subscription, subID uint32, retained *[]r
 		(sess.subCount >= s.opts.Limits.MaxSubscriptionsPerClient || sess.subBytes+cost > s.opts.Limits.MaxSubscriptionBytes ||
 			s.stats.subscriptionBytes.Load()+int64(cost) > int64(s.opts.Limits.MaxTotalSubscriptionBytes)) {
 		sess.mu.Unlock()
+		s.warnEvery(&s.quotaWarned, "subscription refused: quota exceeded (Limits.MaxSubscriptionsPerClient, MaxSubscriptionBytes or MaxTotalSubscriptionBytes; logged at most every 10 s)",
+			"client", c.info.ID, "filter", clipped(sub.Filter))
 		return c.failure(codec.QuotaExceeded), nil
 	}
 	existed := s.topics.Subscribe(topics.Sub{
