@@ -320,6 +320,9 @@ func (s *Server) restoreLocked(ctx context.Context) error {
 	for _, rec := range snap.Sessions {
 		sess := &session{id: rec.ClientID, srv: s, version: codec.Version(rec.ProtocolVersion),
 			expiry: rec.ExpiryInterval, username: rec.Username, stored: true}
+		if rec.Will != nil && !s.willRestorable(rec.ClientID, rec.Will.Message.Publish.Topic) {
+			rec.Will = nil
+		}
 		if rec.Will != nil {
 			sess.will, _, _, _ = restoredMessage(&rec.Will.Message)
 			sess.will.pub.QoS, sess.will.pub.Retain = rec.Will.Message.Publish.QoS, rec.Will.Message.Publish.Retain
@@ -412,4 +415,16 @@ func (s *Server) scheduleOfflineLocked(sess *session, disconnectedAt, now time.T
 		d := time.Duration(sess.expiry)*time.Second - gone
 		sess.timer = afterFunc(max(d, 0), func() { s.expire(sess) })
 	}
+}
+
+// willRestorable reports whether a stored will may still be published: an
+// earlier build stored wills below $SYS and deeper than MaxTopicLevels,
+// which CONNECT now refuses (checkWill). Others are dropped and logged.
+func (s *Server) willRestorable(clientID, topic string) bool {
+	if !isSys(topic) && strings.Count(topic, "/") < s.opts.Limits.MaxTopicLevels {
+		return true
+	}
+	s.log.Warn("stored will dropped: a will may not publish below $SYS or deeper than the topic level limit",
+		"client", clientID, "topic", clipped(topic))
+	return false
 }

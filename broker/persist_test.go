@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -364,4 +365,30 @@ func TestSyncStorageDelaysOnlyWhatDependsOnIt(t *testing.T) {
 	slow.r = codec.NewReader(slow.nc, 0) // nothing was read; a fresh reader forgets the timeout
 	open()
 	require.Equal(t, "d/1", slow.read().(*codec.Publish).Topic)
+}
+
+// TestStoredWillBounds: a will stored by an earlier build below $SYS (or
+// deeper than MaxTopicLevels), which CONNECT now refuses, is dropped at
+// restore instead of forging the server's statistics when it goes out; a
+// stored will within the bounds still goes out.
+func TestStoredWillBounds(t *testing.T) {
+	mem := reopenable{storage.NewMemory()}
+	st := storage.NewStore(mem, storage.Options{})
+	for id, topic := range map[string]string{"forger": "$SYS/forged", "deep": strings.Repeat("d/", 300) + "x", "honest": "ok/will"} {
+		require.NoError(t, st.PutSession(&storage.Session{ClientID: id, ProtocolVersion: 5, ExpiryInterval: 3600, DisconnectedAt: time.Now(),
+			Will: &storage.Will{DelayInterval: 3600, Message: storage.Message{Publish: codec.Publish{Topic: topic, Payload: []byte(id), Retain: true}}}}).Wait(t.Context()))
+	}
+	require.NoError(t, st.Close(t.Context()))
+
+	ts := startServer(t, broker.Options{Storage: storage.NewStore(mem, storage.Options{})})
+	for _, id := range []string{"forger", "deep", "honest"} {
+		c := connectC(t, ts, codec.V5, id) // clean start: the stored session ends, its will goes out now
+		c.barrier()
+	}
+	sub := connectC(t, ts, codec.V5, "reader")
+	sub.sub("ok/will", 0)
+	require.Equal(t, "honest", string(sub.recv().Payload))
+	sub.sub("$SYS/forged", 0)
+	sub.sub("d/#", 0)
+	sub.barrier()
 }
