@@ -284,13 +284,21 @@ func scenarioMessageExpiry(t *testing.T, tg *Target) {
 	p := uid("me")
 	id := uid("mec")
 	expiry := uint32(60)
-	cp := &paho.Connect{ClientID: id, CleanStart: true, KeepAlive: 30, Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry}}
+	// The subscriber's will tells the publisher that the server has taken
+	// the session offline: a message published before that would go to
+	// the closing connection and be resent later as in flight, expired or
+	// not (its onward delivery had started).
+	cp := &paho.Connect{ClientID: id, CleanStart: true, KeepAlive: 30, Properties: &paho.ConnectProperties{SessionExpiryInterval: &expiry},
+		WillMessage: &paho.WillMessage{Topic: p + "/gone", QoS: 1, Payload: []byte("offline")}}
+	pub := connectV5(t, b.Addr, uid("mepub"))
+	pub.sub(1, p+"/gone")
 	c, err := dialV5(t, b.Addr, cp, v5Opts{})
 	require.NoError(t, err)
 	c.sub(1, p+"/t")
-	require.NoError(t, c.Disconnect(&paho.Disconnect{}))
+	require.NoError(t, c.Disconnect(&paho.Disconnect{ReasonCode: 0x04})) // with will
 	<-c.Done()
-	pub := connectV5(t, b.Addr, uid("mepub"))
+	require.Equal(t, "offline", string(pub.recv().Payload))
+	cp.WillMessage = nil
 	pubExp := func(topic string, retain bool, exp uint32, payload string) {
 		_, err := pub.Publish(ctxT(t), &paho.Publish{Topic: topic, QoS: 1, Retain: retain, Payload: []byte(payload),
 			Properties: &paho.PublishProperties{MessageExpiry: &exp}})
