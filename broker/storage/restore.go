@@ -41,6 +41,7 @@ type Snapshot struct {
 type hashedGroup struct {
 	id      string
 	known   bool
+	bad     bool // an identity record that did not decode (skipped, kept)
 	records []hashedRecord
 }
 
@@ -79,7 +80,8 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 		// Backends reuse their buffers; decoded payloads alias this copy.
 		v := bytes.Clone(value)
 		if legacyKey(key) {
-			legacy = append(legacy, Op{Key: bytes.Clone(key), Value: v})
+			legacy = append(legacy, Op{Key: bytes.Clone(key), Value: v}) // see migrate
+			return nil
 		}
 		if err := snap.add(key, v); err != nil {
 			skipped := SkippedRecord{Key: bytes.Clone(key), Err: err}
@@ -91,6 +93,7 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: restore: %w", err)
 	}
+	s.migrate(ctx, snap, legacy)
 	skipped, unnamed := snap.resolveHashed()
 	for _, sk := range skipped {
 		snap.Skipped = append(snap.Skipped, sk)
@@ -106,7 +109,6 @@ func (s *Store) Restore(ctx context.Context) (*Snapshot, error) {
 			return dst, len(dst), nil
 		})
 	}
-	s.migrate(legacy)
 	snap.sort()
 	return snap, nil
 }
@@ -130,6 +132,7 @@ func (snap *Snapshot) add(key, v []byte) error {
 		if k.kind == kindIdentity {
 			id, err := decodeIdentity(v)
 			if err != nil {
+				g.bad = true
 				return fmt.Errorf("client identity: %w", err)
 			}
 			g.id, g.known = id, true
@@ -205,7 +208,7 @@ func (snap *Snapshot) addClientRecord(k parsedKey, v []byte) error {
 // add, and the group prefixes that no identity record names.
 func (snap *Snapshot) resolveHashed() (skipped []SkippedRecord, unnamed []string) {
 	for group, g := range snap.hashed {
-		if !g.known {
+		if !g.known && !g.bad {
 			unnamed = append(unnamed, group)
 		}
 		for _, r := range g.records {
@@ -233,19 +236,41 @@ func legacyKey(key []byte) bool {
 	return len(key) >= 3 && key[0] == nsClient && int(binary.BigEndian.Uint16(key[1:3])) > maxInlineClientID
 }
 
-// migrate rewrites records that earlier builds stored under keys this
-// one no longer writes (see legacyKey), so that deletes find them: each is
-// put under its current key, then its old key is deleted. Restore has
-// already returned them.
-func (s *Store) migrate(legacy []Op) {
+// migrate moves records that earlier builds stored under keys this one
+// no longer writes (see legacyKey) to their current keys, so that deletes
+// find them, and adds them to snap. A record whose current key already
+// holds one (written since by this build) is newer: the old one is only
+// deleted. All puts come first, sessions (with their identity records)
+// before the rest, then the deletes of the old keys: should the backend
+// apply the writes in part, the old records are still there to move at
+// the next Restore.
+func (s *Store) migrate(ctx context.Context, snap *Snapshot, legacy []Op) {
+	var moved []*Snapshot
+	var stale [][]byte
 	for _, op := range legacy {
-		var rec Snapshot
-		if rec.add(op.Key, op.Value) != nil {
-			continue // skipped, and reported, by Restore
+		rec := &Snapshot{}
+		if err := rec.add(op.Key, op.Value); err != nil {
+			snap.Skipped = append(snap.Skipped, SkippedRecord{Key: op.Key, Err: err})
+			s.log.Warn("storage: skipping record at restore", "key", fmt.Sprintf("%.64q", op.Key), "err", err)
+			continue
 		}
+		stale = append(stale, op.Key)
+		if cur := rec.currentKey(); cur != nil && s.exists(ctx, cur) {
+			continue
+		}
+		moved = append(moved, rec)
+		snap.Sessions = append(snap.Sessions, rec.Sessions...)
+		snap.Subscriptions = append(snap.Subscriptions, rec.Subscriptions...)
+		snap.Inflight = append(snap.Inflight, rec.Inflight...)
+		snap.Queued = append(snap.Queued, rec.Queued...)
+		snap.Retained = append(snap.Retained, rec.Retained...)
+	}
+	for _, rec := range moved {
 		for _, r := range rec.Sessions {
 			s.PutSession(r)
 		}
+	}
+	for _, rec := range moved {
 		for _, r := range rec.Subscriptions {
 			s.PutSubscription(r)
 		}
@@ -258,15 +283,45 @@ func (s *Store) migrate(legacy []Op) {
 		for _, r := range rec.Retained {
 			s.PutRetained(r)
 		}
-		key := op.Key
+	}
+	for _, key := range stale {
 		s.write("delete a record's earlier key", opDelete, func(dst []byte) ([]byte, int, error) {
 			dst = append(dst, key...)
 			return dst, len(dst), nil
 		})
 	}
-	if len(legacy) > 0 {
-		s.log.Info("storage: records moved to their current keys", "records", len(legacy))
+	if len(stale) > 0 {
+		s.log.Info("storage: records moved from earlier keys to their current ones", "records", len(stale), "kept newer", len(stale)-len(moved))
 	}
+}
+
+// currentKey is the key this build writes the one record of rec under.
+func (rec *Snapshot) currentKey() []byte {
+	var k []byte
+	switch {
+	case len(rec.Sessions) == 1:
+		k, _ = appendSessionKey(nil, rec.Sessions[0].ClientID)
+	case len(rec.Subscriptions) == 1:
+		k, _ = appendSubscriptionKey(nil, rec.Subscriptions[0].ClientID, rec.Subscriptions[0].Filter)
+	case len(rec.Inflight) == 1:
+		in := rec.Inflight[0]
+		k, _ = appendInflightKey(nil, in.ClientID, in.Direction, in.PacketID)
+	case len(rec.Queued) == 1:
+		k, _ = appendQueuedKey(nil, rec.Queued[0].ClientID, rec.Queued[0].Seq)
+	case len(rec.Retained) == 1:
+		k = appendRetainedKey(nil, rec.Retained[0].Message.Publish.Topic)
+	}
+	return k
+}
+
+// exists reports whether the backend holds key.
+func (s *Store) exists(ctx context.Context, key []byte) bool {
+	found := false
+	_ = s.backend.Scan(ctx, key, func(k, _ []byte) error {
+		found = found || bytes.Equal(k, key)
+		return nil
+	})
+	return found
 }
 
 // sort orders the slices as documented; backends scan in any order.
