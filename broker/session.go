@@ -117,14 +117,15 @@ const (
 	evIDExhausted
 	evQoSPublish
 	evQoSDropped
+	evDropWarn // a queue-full drop to log (see noteDropLocked)
 )
 
 // noteDropLocked counts a dropped message and defers its hook call.
 func (s *session) noteDropLocked(m *message, why DropReason) {
 	s.srv.stats.messagesDropped.Add(1)
-	if why == DropQueueFull {
-		s.srv.warnEvery(&s.srv.dropWarned, "messages dropped: a client's queue is full (see Limits.MaxQueuedMessages, MaxQueuedBytes and MaxOutboundBytes; counted in $SYS/broker/messages/dropped; logged at most every 10 s)",
-			"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
+	if why == DropQueueFull && s.srv.warnDue(&s.srv.dropWarned) {
+		// Logged by unlock, with no lock held: the handler is user code.
+		s.events = append(s.events, sessionEvent{kind: evDropWarn, msg: m})
 	}
 	if len(s.srv.hooks.publishDropped) > 0 {
 		s.events = append(s.events, sessionEvent{kind: evDropped, msg: m, drop: why})
@@ -166,6 +167,9 @@ func (s *session) unlock() {
 			for _, h := range hs.qosPublish {
 				hs.guard(h, "OnQoSPublish", func() { h.OnQoSPublish(s.id, &e.msg.pub, e.id, e.resend) })
 			}
+		case evDropWarn:
+			s.srv.log.Warn("messages dropped: a client's queue is full (see Limits.MaxQueuedMessages, MaxQueuedBytes and MaxOutboundBytes; counted in $SYS/broker/messages/dropped; logged at most every 10 s)",
+				"client", s.id, "topic", clipped(e.msg.pub.Topic))
 		case evQoSDropped:
 			for _, h := range hs.qosDropped {
 				hs.guard(h, "OnQoSDropped", func() { h.OnQoSDropped(s.id, e.id, e.code) })
@@ -268,12 +272,14 @@ func (s *session) waitForRoom(timeout time.Duration) {
 	case <-t.C:
 		s.mu.Lock()
 		// Publishers that waited together time out together: one warning.
-		if s.queueFillLocked() > 0 && !s.ended && !s.stalled {
-			s.stalled = true
-			s.srv.warnEvery(&s.srv.stallWarned, "subscriber stalled: publishers no longer wait for it and its queue may overflow (logged at most every 10 s)",
-				"client", s.id, "queued", len(s.queue), "queued_bytes", s.queueSize)
-		}
+		stalled := s.queueFillLocked() > 0 && !s.ended && !s.stalled
+		s.stalled = s.stalled || stalled
+		queued, size := len(s.queue), s.queueSize
 		s.mu.Unlock()
+		if stalled { // logged with no lock held: the handler is user code
+			s.srv.warnEvery(&s.srv.stallWarned, "subscriber stalled: publishers no longer wait for it and its queue may overflow (logged at most every 10 s)",
+				"client", s.id, "queued", queued, "queued_bytes", size)
+		}
 	}
 }
 
@@ -355,12 +361,17 @@ func (s *Server) warnTotalQueueFull() {
 // holds when it was last logged), for conditions that can recur at every
 // message or connection.
 func (s *Server) warnEvery(last *atomic.Int64, msg string, args ...any) {
+	if s.warnDue(last) {
+		s.log.Warn(msg, args...)
+	}
+}
+
+// warnDue reports whether a condition warnEvery logs is due for logging
+// again, and if so takes the turn.
+func (s *Server) warnDue(last *atomic.Int64) bool {
 	now := time.Now().UnixNano()
 	prev := last.Load()
-	if now-prev < int64(10*time.Second) || !last.CompareAndSwap(prev, now) {
-		return
-	}
-	s.log.Warn(msg, args...)
+	return now-prev >= int64(10*time.Second) && last.CompareAndSwap(prev, now)
 }
 
 // countSubscriptionsLocked counts n subscriptions of cost bytes in all
