@@ -278,8 +278,7 @@ type target struct {
 	sess   *session
 	qos    codec.QoS
 	retain bool
-	shared bool     // the session was chosen as a shared group's member
-	share  shareRef // that group
+	share  shareRef // the shared group that chose the session, if any
 	// check is set while every matching subscription of the session asks
 	// for a read check (topics.Sub.CheckReads).
 	check  bool
@@ -437,7 +436,6 @@ func (s *Server) dropUnreadable(topic string, tg []target) []target {
 // newSharedTarget is the target of a shared group's chosen member.
 func newSharedTarget(sess *session, sub *topics.Sub, m *message) target {
 	t := newTarget(sess, sub, m)
-	t.shared = true
 	t.share = shareRef{group: sub.Group, filter: sub.Filter}
 	return t
 }

@@ -44,7 +44,7 @@ func recipientsOf(tg []target) []Recipient {
 	}
 	for i := range tg {
 		t := &tg[i]
-		rs[i] = Recipient{ClientID: t.sess.id, QoS: t.qos, Retain: t.retain, Shared: t.shared, ref: i + 1}
+		rs[i] = Recipient{ClientID: t.sess.id, QoS: t.qos, Retain: t.retain, Shared: t.share != (shareRef{}), ref: i + 1}
 		if k := len(t.subIDs); k > 0 {
 			ids = append(ids, t.subIDs...)
 			rs[i].SubscriptionIDs = ids[len(ids)-k : len(ids) : len(ids)]

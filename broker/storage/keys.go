@@ -97,9 +97,8 @@ func MayMatchGroups(prefix []byte) bool {
 }
 
 func appendSubscriptionKey(dst []byte, clientID, filter string) ([]byte, error) {
-	start := len(dst)
 	dst, err := appendClientPrefix(dst, clientID)
-	if len(dst)-start+1+len(filter) > MaxKeyLen {
+	if hashedFilter(clientID, filter) {
 		sum := sha256.Sum256([]byte(filter))
 		return append(append(dst, kindHashedSubscription), sum[:]...), err
 	}
